@@ -1,0 +1,39 @@
+"""Validation findings: one record per problem found in an input, with where and why.
+
+A finding never carries personal data: it names the file, the line and the column, and says what
+was wrong in words an HR officer can act on, but it does not repeat the offending value when that
+value could identify a person (an identity number, a name, a resource number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+ERROR = "error"  # the row or file was not loaded
+WARNING = "warning"  # loaded, but a person should look at it
+
+FINDING_COLUMNS = ["source", "file", "line", "column", "severity", "rule", "message"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    source: str  # e.g. "employments", "absences", "organisation", "nav_diagnosis"
+    file: str  # file name as it landed in data/raw
+    line: int | None  # 1-based line in the file (header is line 1); None for file-level findings
+    column: str | None  # header text as it appears in the file
+    severity: str  # ERROR or WARNING
+    rule: str  # stable machine-readable id, e.g. "date_unparseable"
+    message: str  # one sentence in Norwegian saying what is wrong and what to do
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row.pop("extra")
+        return row
+
+
+def findings_frame(findings: list[Finding]) -> pd.DataFrame:
+    """The findings as a DataFrame with the stable column order (empty frame when none)."""
+    return pd.DataFrame([f.as_row() for f in findings], columns=FINDING_COLUMNS)
