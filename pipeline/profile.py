@@ -1,0 +1,152 @@
+"""Source profiles: the description, kept as data in schemas/profiles/, of how one municipality's
+exports look (file patterns, dialect, column headers, absence codes).
+
+Reading code never names a header or a code itself; it asks the profile. A municipality whose
+export says "Ansattnr" instead of "Ressursnr" writes a profile, not code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS_DIR = PROJECT_ROOT / "schemas"
+DEFAULT_PROFILE = SCHEMAS_DIR / "profiles" / "default.yaml"
+
+COLUMN_TYPES = {"text", "number", "integer", "date"}
+CERTIFICATIONS = {"self_certified", "doctor_certified", "not_sick_leave"}
+
+
+class ProfileError(ValueError):
+    """The profile file itself is wrong; the message says where and what to fix."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical name used in the pipeline, e.g. "from_date"
+    header: str  # header text in the export, e.g. "Fra dato"
+    type: str
+    required: bool
+    personal: bool  # names, identity numbers, free text: dropped on reading, never stored
+    identifies_person: bool  # pseudonymised before anything is written
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    folder: str
+    patterns: tuple[str, ...]
+    description: str
+    columns: dict[str, Column]
+
+    def header_map(self) -> dict[str, str]:
+        """Header text in the file -> canonical column name."""
+        return {c.header: c.name for c in self.columns.values()}
+
+    @property
+    def required_headers(self) -> list[str]:
+        return [c.header for c in self.columns.values() if c.required]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    delimiter: str
+    decimal: str
+    thousands: str
+    date_format: str
+    encodings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    path: Path
+    dialect: Dialect
+    absence_codes: dict[str, str]
+    sources: dict[str, Source]
+
+    def source(self, name: str) -> Source:
+        try:
+            return self.sources[name]
+        except KeyError:
+            raise ProfileError(
+                f"Profilen {self.path} beskriver ingen kilde «{name}»; legg den til under 'sources'."
+            ) from None
+
+
+def profile_path() -> Path:
+    """The profile in force: $SICKLEAVE_PROFILE, else the default profile."""
+    return Path(os.environ.get("SICKLEAVE_PROFILE", DEFAULT_PROFILE))
+
+
+def load_profile(path: Path | None = None) -> Profile:
+    """Load and check a source profile; raise ProfileError with a sentence a person can act on."""
+    path = Path(path) if path else profile_path()
+    if not path.is_file():
+        raise ProfileError(f"Fant ikke kildeprofilen {path}. Sjekk stien eller SICKLEAVE_PROFILE.")
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" på linje {mark.line + 1}" if mark else ""
+        raise ProfileError(f"Kildeprofilen {path} er ikke gyldig YAML{where}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"Kildeprofilen {path} må være et YAML-kart med 'dialect' og 'sources'.")
+
+    def need(mapping: dict, key: str, where: str):
+        if not isinstance(mapping, dict) or key not in mapping:
+            raise ProfileError(f"Kildeprofilen {path} mangler feltet '{key}' under {where}.")
+        return mapping[key]
+
+    d = need(data, "dialect", "toppnivået")
+    dialect = Dialect(
+        delimiter=str(need(d, "delimiter", "dialect")),
+        decimal=str(need(d, "decimal", "dialect")),
+        thousands=str(d.get("thousands", "")),
+        date_format=str(need(d, "date_format", "dialect")),
+        encodings=tuple(d.get("encodings", ["utf-8", "cp1252"])),
+    )
+    codes = {str(k): str(v) for k, v in (data.get("absence_codes") or {}).items()}
+    for code, cert in codes.items():
+        if cert not in CERTIFICATIONS:
+            raise ProfileError(
+                f"Kildeprofilen {path}: fraværskoden {code} har «{cert}»; "
+                f"bruk en av {', '.join(sorted(CERTIFICATIONS))}."
+            )
+    sources = {}
+    for sname, s in (need(data, "sources", "toppnivået") or {}).items():
+        cols = {}
+        for cname, c in (need(s, "columns", f"sources.{sname}") or {}).items():
+            ctype = c.get("type", "text")
+            if ctype not in COLUMN_TYPES:
+                raise ProfileError(
+                    f"Kildeprofilen {path}: sources.{sname}.columns.{cname}.type er «{ctype}»; "
+                    f"bruk en av {', '.join(sorted(COLUMN_TYPES))}."
+                )
+            cols[cname] = Column(
+                name=cname,
+                header=str(need(c, "header", f"sources.{sname}.columns.{cname}")),
+                type=ctype,
+                required=bool(c.get("required", False)),
+                personal=bool(c.get("personal", False)),
+                identifies_person=bool(c.get("identifies_person", False)),
+            )
+        sources[sname] = Source(
+            name=sname,
+            folder=str(need(s, "folder", f"sources.{sname}")),
+            patterns=tuple(need(s, "patterns", f"sources.{sname}")),
+            description=str(s.get("description", "")),
+            columns=cols,
+        )
+    return Profile(
+        name=str(data.get("name", path.stem)),
+        path=path,
+        dialect=dialect,
+        absence_codes=codes,
+        sources=sources,
+    )
