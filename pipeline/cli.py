@@ -1,0 +1,153 @@
+"""The `sickleave` command. User errors end as one sentence on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.errors import UserError
+from pipeline.profile import ProfileError
+from pipeline.settings import Settings, configure_prefect_environment
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Sykefraværsstatistikk for kommuner: Agresso- og NAV-uttrekk til DuckDB.",
+)
+
+SAMPLE_AS_OF = dt.date(2014, 6, 30)  # the sample municipality's history ends here
+
+RawDir = Annotated[Path | None, typer.Option("--raw-dir", help="Mappe med inndata (data/raw).")]
+WarehouseDir = Annotated[
+    Path | None, typer.Option("--warehouse-dir", help="Mappe for databasene (data/warehouse).")
+]
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"«{text}» er ikke en dato på formen ÅÅÅÅ-MM-DD (f.eks. 2014-06-30).")
+
+
+def _run_flow(raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None) -> None:
+    configure_prefect_environment()
+    from flows.nightly import nightly  # Prefect is imported only when a flow runs
+    from pipeline.headline import print_headline
+
+    settings = Settings()
+    summary = nightly(
+        raw_dir=raw_dir,
+        warehouse_dir=warehouse_dir,
+        as_of=as_of,
+        mask_threshold=settings.mask_threshold,
+        municipality_name=settings.municipality_name,
+    )
+    print_headline(summary)
+
+
+@app.command()
+def generate(
+    raw_dir: RawDir = None,
+    employees: Annotated[int, typer.Option(help="Antall ansatte i eksempelkommunen.")] = 450,
+    seed: Annotated[
+        int, typer.Option(help="Frø for tilfeldige tall (samme frø, samme filer).")
+    ] = 2014,
+) -> None:
+    """Lag Agresso-uttrekk (og NAV-fil) for en realistisk eksempelkommune."""
+    from pipeline.generate import generate_municipality
+
+    raw = raw_dir or Settings().raw_dir
+    summary = generate_municipality(raw, employees=employees, seed=seed)
+    typer.echo(f"Eksempelkommune med {employees} ansatte skrevet til {raw}:")
+    for path in summary.paths:
+        typer.echo(f"  {path}")
+
+
+@app.command()
+def run(
+    raw_dir: RawDir = None,
+    warehouse_dir: WarehouseDir = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
+    ] = None,
+) -> None:
+    """Kjør nattjobben én gang gjennom Prefect: les, valider, last, beregn og publiser."""
+    settings = Settings()
+    _run_flow(
+        raw_dir or settings.raw_dir, warehouse_dir or settings.warehouse_dir, _parse_date(as_of)
+    )
+
+
+@app.command()
+def demo(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
+    """Lag eksempelkommunen hvis data/raw er tom, og kjør nattjobben på den (per 30.06.2014)."""
+    settings = Settings()
+    raw = raw_dir or settings.raw_dir
+    if not any(p.is_file() and not p.name.startswith(".") for p in raw.rglob("*")):
+        typer.echo(f"{raw} er tom: lager eksempelkommunen først.")
+        generate(raw_dir=raw)
+    _run_flow(raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help='SQL-spørring, f.eks. "SELECT * FROM quarters".')],
+    warehouse_dir: WarehouseDir = None,
+    max_rows: Annotated[int, typer.Option(help="Høyst så mange rader vises.")] = 200,
+) -> None:
+    """Kjør en lesende SQL-spørring mot analytics.duckdb og vis resultatet som tabell."""
+    import duckdb
+
+    from pipeline.warehouse import ANALYTICS_DB, connect
+
+    path = (warehouse_dir or Settings().warehouse_dir) / ANALYTICS_DB
+    if not path.exists():
+        raise UserError(f"Fant ikke {path}. Kjør 'sickleave run' (eller 'sickleave demo') først.")
+    con = connect(path, read_only=True)
+    try:
+        relation = con.sql(query)
+        if relation is None:
+            typer.echo("OK")
+            return
+        relation.show(max_rows=max_rows, max_width=250, max_col_width=40)
+    except duckdb.Error as exc:
+        raise UserError(f"Spørringen feilet: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except (UserError, ProfileError) as exc:
+        typer.echo(f"Feil: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        if exc.errno == 28:  # ENOSPC
+            typer.echo(
+                "Feil: disken er full. Frigjør plass og kjør på nytt; publiserte tall er urørt.",
+                err=True,
+            )
+            sys.exit(3)
+        raise
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("Avbrutt.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Reading exports: bytes -> text (encoding detected per file) -> a DataFrame of strings with the
+profile's canonical column names -> typed columns.
+
+Everything here works on whole columns (pandas), never row by row. Personal columns (names,
+identity numbers, free text) are dropped the moment the header is known, before any value is
+typed, stored or logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import FileRejected
+from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.profile import Dialect, Profile, Source
+
+MISSING_MARKERS = {"", "-"}
+
+_NON_BREAKING_SPACES = ["\u00a0", "\u202f"]
+
+
+@dataclass
+class SourceFile:
+    """One input file read into canonical, typed columns plus what was found on the way."""
+
+    source: str
+    path: Path
+    encoding: str
+    rows_read: int
+    frame: pd.DataFrame  # canonical columns, typed; 'source_line' = line number in the file
+    findings: list[Finding] = field(default_factory=list)
+    dropped_personal_columns: list[str] = field(default_factory=list)
+
+
+def decode(raw: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
+    """Decode bytes with the first encoding that accepts them all; a BOM decides at once.
+
+    Windows-1252 accepts almost any byte, so it is tried last: a UTF-8 file is always read as UTF-8.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected(
+            "Filen er lagret som UTF-16 (Unicode). Lagre den på nytt som CSV (semikolondelt) "
+            "i UTF-8 eller Windows-1252 og legg den inn igjen.",
+            rule="encoding_utf16",
+        )
+    if b"\x00" in raw[:4096] or raw.startswith(b"%PDF") or raw.startswith(b"PK\x03\x04"):
+        raise FileRejected(
+            "Filen er ikke en tekstfil (CSV). Eksporter rapporten som semikolondelt CSV og "
+            "legg den inn igjen.",
+            rule="not_text",
+        )
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected(
+        f"Filen kan ikke leses med tegnsettene {', '.join(encodings)}. Lagre den som UTF-8.",
+        rule="encoding_unknown",
+    )
+
+
+def _read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
+    if not text.strip():
+        raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
+    first_line = text.splitlines()[0]
+    if dialect.delimiter not in first_line:
+        seen = next((d for d in [",", "\t", "|", ";"] if d in first_line), None)
+        hint = f" (den ser ut til å bruke «{seen}»)" if seen else ""
+        raise FileRejected(
+            f"Overskriftslinjen er ikke skilt med «{dialect.delimiter}»{hint}. Eksporter som "
+            "semikolondelt CSV og legg filen inn igjen.",
+            rule="wrong_delimiter",
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=dialect.delimiter,
+            dtype=str,
+            keep_default_na=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+            on_bad_lines="error",
+        )
+    except pd.errors.ParserError as exc:
+        raise FileRejected(
+            f"Filen kan ikke tolkes som semikolondelt CSV ({exc}). Sjekk at ingen linje har "
+            "flere kolonner enn overskriften, og ta ut rapporten på nytt.",
+            rule="csv_malformed",
+        ) from None
+    return frame
+
+
+def _read_excel(path: Path, dialect: Dialect) -> pd.DataFrame:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine")
+    except Exception as exc:  # calamine raises its own error types for broken workbooks
+        raise FileRejected(
+            f"Excel-filen kan ikke åpnes ({type(exc).__name__}). Lagre den på nytt som .xlsx.",
+            rule="excel_unreadable",
+        ) from None
+    non_empty = {name: df for name, df in sheets.items() if not df.dropna(how="all").empty}
+    if len(non_empty) != 1:
+        names = ", ".join(non_empty) or "ingen"
+        raise FileRejected(
+            f"Excel-filen må ha nøyaktig ett ark med data, men har {len(non_empty)} ({names}). "
+            "Legg hvert uttrekk i en egen fil.",
+            rule="excel_sheet_count",
+        )
+    frame = next(iter(non_empty.values()))
+
+    # Excel gives real dates and numbers; write them the way the profile's text dialect does so one
+    # typing step serves both formats.
+    def to_text(value: object) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if isinstance(value, pd.Timestamp | dt.date):
+            return pd.Timestamp(value).strftime(dialect.date_format)
+        if isinstance(value, float):
+            text = f"{value:.6f}".rstrip("0").rstrip(".")
+            return text.replace(".", dialect.decimal)
+        return str(value).strip()
+
+    return frame.apply(lambda col: col.map(to_text)).astype(str)
+
+
+def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile:
+    """Read one file of a source into canonical typed columns, or raise FileRejected."""
+    path = Path(path)
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        raw_frame, encoding = _read_excel(path, profile.dialect), "xlsx"
+    else:
+        raw = path.read_bytes()
+        if not raw.strip():
+            raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
+        text, encoding = decode(raw, profile.dialect.encodings)
+        raw_frame = _read_csv_text(text, profile.dialect)
+
+    raw_frame.columns = [str(c).strip() for c in raw_frame.columns]
+    header_map = source.header_map()
+    missing = [h for h in source.required_headers if h not in raw_frame.columns]
+    if missing:
+        raise FileRejected(
+            f"Kolonnen «{missing[0]}» mangler"
+            + (f" (og {len(missing) - 1} til)" if len(missing) > 1 else "")
+            + f". Filen skal ha kolonnene {', '.join(source.required_headers)}; "
+            "ta ut rapporten med disse kolonnene og legg den inn igjen.",
+            column=missing[0],
+            rule="column_missing",
+        )
+    if raw_frame.empty:
+        raise FileRejected(
+            "Filen har bare overskriftslinjen og ingen rader. Ta ut rapporten på nytt.",
+            rule="header_only",
+        )
+
+    findings: list[Finding] = []
+    personal = [c.header for c in source.columns.values() if c.personal]
+    dropped = [h for h in raw_frame.columns if h in personal]
+    unknown = [h for h in raw_frame.columns if h not in header_map]
+    for header in unknown:
+        findings.append(
+            Finding(
+                source.name,
+                path.name,
+                None,
+                header,
+                WARNING,
+                "column_unknown",
+                f"Kolonnen «{header}» er ikke i kildeprofilen og blir ikke lest inn.",
+            )
+        )
+    keep = [h for h in raw_frame.columns if h in header_map and h not in personal]
+    frame = raw_frame[keep].rename(columns=header_map)
+    # Line 1 is the header; data starts on line 2.
+    frame.insert(0, "source_line", range(2, len(frame) + 2))
+    typed, type_findings = type_columns(frame, source, profile.dialect, path.name)
+    findings.extend(type_findings)
+    return SourceFile(
+        source=source.name,
+        path=path,
+        encoding=encoding,
+        rows_read=len(frame),
+        frame=typed,
+        findings=findings,
+        dropped_personal_columns=dropped,
+    )
+
+
+def parse_numbers(values: pd.Series, dialect: Dialect) -> pd.Series:
+    """'1 234,5' -> 1234.5, vectorised; unparseable -> NaN (the caller reports it)."""
+    text = values.str.strip()
+    for space in [dialect.thousands, *_NON_BREAKING_SPACES]:
+        if space:
+            text = text.str.replace(space, "", regex=False)
+    if dialect.decimal != ".":
+        text = text.str.replace(dialect.decimal, ".", regex=False)
+    return pd.to_numeric(text.where(~text.isin(MISSING_MARKERS)), errors="coerce")
+
+
+def parse_dates(values: pd.Series, dialect: Dialect) -> pd.Series:
+    text = values.str.strip()
+    return pd.to_datetime(
+        text.where(~text.isin(MISSING_MARKERS)), format=dialect.date_format, errors="coerce"
+    ).dt.date
+
+
+def type_columns(
+    frame: pd.DataFrame, source: Source, dialect: Dialect, file_name: str
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Type each canonical column by the profile; a value that does not parse becomes missing and
+    gets a finding naming file, line and column (the row itself is judged by validation)."""
+    findings: list[Finding] = []
+    out = frame.copy()
+    for column in source.columns.values():
+        if column.name not in out.columns or column.type == "text":
+            if column.name in out.columns:
+                out[column.name] = out[column.name].str.strip()
+            continue
+        text = out[column.name].fillna("").str.strip()
+        if column.type == "date":
+            parsed = parse_dates(text, dialect)
+            example = "dd.mm.åååå" if dialect.date_format == "%d.%m.%Y" else dialect.date_format
+            what = f"er ikke en gyldig dato på formen {example}"
+        else:
+            parsed = parse_numbers(text, dialect)
+            if column.type == "integer":
+                parsed = parsed.where(parsed.isna() | (parsed % 1 == 0))
+            what = "er ikke et tall" if column.type == "number" else "er ikke et heltall"
+        bad = parsed.isna() & ~text.isin(MISSING_MARKERS)
+        for line in out.loc[bad, "source_line"]:
+            findings.append(
+                Finding(
+                    source.name,
+                    file_name,
+                    int(line),
+                    column.header,
+                    ERROR,
+                    f"{column.type}_unparseable",
+                    f"Verdien i «{column.header}» {what}. Rett verdien i fagsystemet og "
+                    "eksporter på nytt.",
+                )
+            )
+        out[column.name] = parsed
+        out[f"_{column.name}_invalid"] = bad
+    return out, findings

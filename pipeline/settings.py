@@ -1,0 +1,40 @@
+"""Settings from the environment (prefix SICKLEAVE_), and the environment Prefect needs to run
+unattended on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.profile import PROJECT_ROOT
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SICKLEAVE_")
+
+    raw_dir: Path = PROJECT_ROOT / "data" / "raw"
+    warehouse_dir: Path = PROJECT_ROOT / "data" / "warehouse"
+    # Groups with fewer persons than this are masked (prikket) in everything published.
+    mask_threshold: int = 5
+    municipality_name: str = "Hele kommunen"
+
+
+def configure_prefect_environment() -> None:
+    """Prefect settings for unattended runs without a server; must run before Prefect is imported.
+
+    The first start of Prefect's temporary server migrates its database (17-25 s on these
+    machines), longer than its default 20 s timeout; Prefect's home stays inside the project so a
+    run never touches the user's home; telemetry is off because there is no internet to reach.
+    """
+    defaults = {
+        "PREFECT_HOME": str(PROJECT_ROOT / ".prefect"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_TO_API_ENABLED": "true",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)

@@ -1,0 +1,191 @@
+"""The DuckDB warehouses: an internal, person-level (pseudonymised) one the pipeline builds, and the
+published, aggregated `analytics.duckdb` analysts and HR read.
+
+The internal database is built in a private file and the published one is written as a new file
+and renamed over the old: an analyst holding the old file open keeps a consistent snapshot, and a
+run that fails half-way leaves the published state as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from ruamel.yaml import YAML
+
+from pipeline.calendar import norwegian_public_holidays
+from pipeline.errors import UserError
+from pipeline.profile import SCHEMAS_DIR, Profile
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+WAREHOUSE_SCHEMA = SCHEMAS_DIR / "warehouse.yaml"
+INTERNAL_DB = "internal.duckdb"
+ANALYTICS_DB = "analytics.duckdb"
+
+# Staging tables: typed and renamed, nothing else (DDL in one place).
+STAGING_DDL = {
+    "stg_employments": """
+        employment_id BIGINT, person_key VARCHAR, unit_code VARCHAR,
+        position_pct DECIMAL(9, 4), from_date DATE, to_date DATE, employment_type VARCHAR,
+        gender VARCHAR, birth_year INTEGER, position_code VARCHAR,
+        source_file VARCHAR, source_line INTEGER""",
+    "stg_absences": """
+        absence_id BIGINT, person_key VARCHAR, absence_code VARCHAR, unit_code VARCHAR,
+        from_date DATE, to_date DATE, absence_pct DECIMAL(9, 4),
+        source_file VARCHAR, source_line INTEGER""",
+    "stg_organisation": """
+        unit_code VARCHAR, unit_name VARCHAR, sector_code VARCHAR, sector_name VARCHAR,
+        org_number VARCHAR, valid_from DATE, valid_to DATE,
+        source_file VARCHAR, source_line INTEGER""",
+}
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file, turning a lock held by another process into a sentence."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise UserError(
+                f"Databasen {path} er låst av en annen prosess. Vent til den er ferdig, "
+                "eller lukk programmet som har den åpen for skriving."
+            ) from None
+        raise
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(path.read_text(encoding="utf-8"))
+
+
+def run_sql_dir(con: duckdb.DuckDBPyConnection, folder: str) -> None:
+    """Run every .sql file of a layer in name order (the numbers give the dependency order)."""
+    for path in sorted((SQL_DIR / folder).glob("*.sql")):
+        run_sql_file(con, path)
+
+
+def create_staging(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> None:
+    """Create the staging tables with their fixed types and fill them from DataFrames."""
+    for table, ddl in STAGING_DDL.items():
+        con.execute(f"CREATE OR REPLACE TABLE {table} ({ddl})")
+        frame = frames.get(table)
+        if frame is None or frame.empty:
+            continue
+        columns = [c.strip().split()[0] for c in ddl.split(",")]
+        present = [c for c in columns if c in frame.columns]
+        con.register("incoming", frame[present])
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(present)}) SELECT {', '.join(present)} FROM incoming"
+        )
+        con.unregister("incoming")
+
+
+def create_parameters(
+    con: duckdb.DuckDBPyConnection,
+    profile: Profile,
+    as_of: dt.date,
+    mask_threshold: int,
+    municipality_name: str,
+    first_year: int,
+) -> None:
+    """Run parameters, the absence-code mapping and the holiday calendar as tables."""
+    con.execute(
+        "CREATE OR REPLACE TABLE params AS SELECT ?::DATE AS as_of, ?::INTEGER AS mask_threshold,"
+        " ?::VARCHAR AS municipality_name",
+        [as_of, mask_threshold, municipality_name],
+    )
+    codes = pd.DataFrame(
+        {
+            "absence_code": list(profile.absence_codes),
+            "certification": list(profile.absence_codes.values()),
+        }
+    )
+    con.register("codes", codes)
+    con.execute("CREATE OR REPLACE TABLE stg_absence_codes AS SELECT * FROM codes")
+    con.unregister("codes")
+    holidays = norwegian_public_holidays(min(first_year, as_of.year), as_of.year)
+    con.register("holidays_df", holidays)
+    con.execute(
+        "CREATE OR REPLACE TABLE stg_holidays AS "
+        "SELECT CAST(holiday_date AS DATE) AS holiday_date, holiday_name FROM holidays_df"
+    )
+    con.unregister("holidays_df")
+
+
+def transform(con: duckdb.DuckDBPyConnection) -> None:
+    """staging -> core -> marts, all in SQL."""
+    run_sql_file(con, SQL_DIR / "macros.sql")
+    run_sql_dir(con, "core")
+    run_sql_dir(con, "marts")
+
+
+def load_warehouse_schema(path: Path = WAREHOUSE_SCHEMA) -> dict:
+    """The published tables with their comments (the analysts' data dictionary), as data."""
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+def _sql_string(text: str) -> str:
+    return "'" + " ".join(str(text).split()).replace("'", "''") + "'"
+
+
+def publish(
+    internal_path: Path,
+    analytics_path: Path,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
+    schema: dict | None = None,
+) -> Path:
+    """Write the published database as a new file, comment every table and column, then rename it
+    over the old one in one atomic step.
+
+    Tables come from the internal database (by the names in schemas/warehouse.yaml) or from
+    `extra_tables` (frames such as the findings and the load log). A table or column without a
+    comment in the schema is an error: the data dictionary is part of the contract.
+    """
+    schema = schema or load_warehouse_schema()
+    analytics_path = Path(analytics_path)
+    tmp_path = analytics_path.with_name(f".{analytics_path.name}.{os.getpid()}.new")
+    tmp_path.unlink(missing_ok=True)
+    extra_tables = extra_tables or {}
+    con = duckdb.connect(str(tmp_path))
+    try:
+        con.execute(f"ATTACH {_sql_string(str(internal_path))} AS internal (READ_ONLY)")
+        run_sql_file(con, SQL_DIR / "macros.sql")
+        for table, spec in schema["tables"].items():
+            if table in extra_tables:
+                con.register("frame", extra_tables[table])
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+                con.unregister("frame")
+            else:
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM internal.main.{table}")
+            _comment_table(con, table, spec)
+        for name, text in schema.get("macros", {}).items():
+            con.execute(f"COMMENT ON MACRO {name} IS {_sql_string(text)}")
+        con.execute("DETACH internal")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp_path.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp_path, analytics_path)
+    return analytics_path
+
+
+def _comment_table(con: duckdb.DuckDBPyConnection, table: str, spec: dict) -> None:
+    con.execute(f"COMMENT ON TABLE {table} IS {_sql_string(spec['comment'])}")
+    actual = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    documented = spec.get("columns", {})
+    missing = [c for c in actual if c not in documented]
+    if missing:
+        raise RuntimeError(
+            f"schemas/warehouse.yaml documents no comment for {table}.{', '.join(missing)}"
+        )
+    for column in actual:
+        con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_sql_string(documented[column])}')
+
+
+def published_tables(schema: dict | None = None) -> Iterable[str]:
+    return (schema or load_warehouse_schema())["tables"].keys()
