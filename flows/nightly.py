@@ -32,6 +32,15 @@ class NightlySummary:
     errors: int
 
 
+def retry_only_when_locked(task, task_run, state) -> bool:
+    """A locked database file is worth a retry; a bad file or a bug is not."""
+    try:
+        state.result()
+    except Exception as exc:
+        return "låst" in str(exc) or "lock" in str(exc).lower()
+    return False
+
+
 @task(name="read-and-validate", task_run_name="read {source}: {path.name}", cache_policy=NO_CACHE)
 def read_file(
     path: Path, source: str, profile_path: Path, key: bytes, known_units: set[str] | None
@@ -55,7 +64,8 @@ def read_file(
     return loaded
 
 
-@task(name="load-and-transform", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+@task(name="load-and-transform", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=retry_only_when_locked)
 def load_and_transform(
     ctx: steps.RunContext, profile_path: Path, loaded: list[steps.LoadedFile]
 ) -> list[Finding]:
@@ -75,7 +85,8 @@ def load_and_transform(
     return quality
 
 
-@task(name="publish", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 10, 30])
+@task(name="publish", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 10, 30],
+      retry_condition_fn=retry_only_when_locked)
 def publish(ctx: steps.RunContext, findings: list[Finding], loaded: list[steps.LoadedFile]) -> Path:
     started = time.perf_counter()
     path = steps.publish_analytics(ctx, findings, loaded)

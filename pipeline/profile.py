@@ -31,7 +31,8 @@ class Column:
     name: str  # canonical name used in the pipeline, e.g. "from_date"
     header: str  # header text in the export, e.g. "Fra dato"
     type: str
-    required: bool
+    required: bool  # the column must be in the file
+    allow_empty: bool  # a required column whose value may be empty (e.g. open end date)
     personal: bool  # names, identity numbers, free text: dropped on reading, never stored
     identifies_person: bool  # pseudonymised before anything is written
 
@@ -133,6 +134,7 @@ def load_profile(path: Path | None = None) -> Profile:
                 header=str(need(c, "header", f"sources.{sname}.columns.{cname}")),
                 type=ctype,
                 required=bool(c.get("required", False)),
+                allow_empty=bool(c.get("allow_empty", False)),
                 personal=bool(c.get("personal", False)),
                 identifies_person=bool(c.get("identifies_person", False)),
             )

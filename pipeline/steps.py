@@ -157,6 +157,7 @@ def staging_frames(loaded: dict[str, list[LoadedFile]]) -> dict[str, pd.DataFram
     frames: dict[str, pd.DataFrame] = {}
     for source, (table, id_column) in tables.items():
         parts = [lf.frame for lf in loaded.get(source, []) if lf.frame is not None]
+        parts = [part for part in parts if not part.empty]
         if not parts:
             continue
         frame = pd.concat(parts, ignore_index=True)

@@ -54,7 +54,7 @@ def validate_rows(
     for column in source.columns.values():
         if column.name in df.columns and f"_{column.name}_invalid" in df.columns:
             bad = bad | df[f"_{column.name}_invalid"]
-        if column.required and column.name in df.columns:
+        if column.required and not column.allow_empty and column.name in df.columns:
             rule(
                 df[column.name].isna() & ~bad,
                 column.name,
