@@ -64,8 +64,13 @@ def read_file(
     return loaded
 
 
-@task(name="load-and-transform", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
-      retry_condition_fn=retry_only_when_locked)
+@task(
+    name="load-and-transform",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_condition_fn=retry_only_when_locked,
+)
 def load_and_transform(
     ctx: steps.RunContext, profile_path: Path, loaded: list[steps.LoadedFile]
 ) -> list[Finding]:
@@ -85,8 +90,13 @@ def load_and_transform(
     return quality
 
 
-@task(name="publish", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 10, 30],
-      retry_condition_fn=retry_only_when_locked)
+@task(
+    name="publish",
+    cache_policy=NO_CACHE,
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    retry_condition_fn=retry_only_when_locked,
+)
 def publish(ctx: steps.RunContext, findings: list[Finding], loaded: list[steps.LoadedFile]) -> Path:
     started = time.perf_counter()
     path = steps.publish_analytics(ctx, findings, loaded)

@@ -33,10 +33,18 @@ def _parse_date(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"«{text}» er ikke en dato på formen ÅÅÅÅ-MM-DD (f.eks. 2014-06-30).")
+        raise UserError(
+            f"«{text}» er ikke en dato på formen ÅÅÅÅ-MM-DD (f.eks. 2014-06-30)."
+        ) from None
 
 
 def _run_flow(raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None) -> None:
+    from pipeline.profile import load_profile
+    from pipeline.steps import check_directories
+
+    # User errors found before Prefect starts end as one sentence, not as a flow-run traceback.
+    check_directories(raw_dir, warehouse_dir)
+    load_profile()
     configure_prefect_environment()
     from flows.nightly import nightly  # Prefect is imported only when a flow runs
     from pipeline.headline import print_headline

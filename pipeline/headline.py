@@ -8,7 +8,7 @@ from pipeline.warehouse import connect
 
 
 def norwegian_number(value: Decimal | float | None, decimals: int = 1) -> str:
-    """1234.5 -> '1 234,5' (the way HR reads numbers); None -> 'skjult/ingen data' is the caller's."""
+    """1234.5 -> '1 234,5' with a non-breaking space, the way HR reads numbers."""
     if value is None:
         return "–"
     text = f"{Decimal(value):,.{decimals}f}"

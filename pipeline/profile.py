@@ -76,7 +76,8 @@ class Profile:
             return self.sources[name]
         except KeyError:
             raise ProfileError(
-                f"Profilen {self.path} beskriver ingen kilde «{name}»; legg den til under 'sources'."
+                f"Profilen {self.path} beskriver ingen kilde «{name}»; "
+                "legg den til under 'sources'."
             ) from None
 
 

@@ -37,7 +37,7 @@ AGRESSO_SOURCES = ["organisation", "employments", "absences"]
 
 @dataclass
 class LoadedFile:
-    """What one input file contributed: its good rows (pseudonymised), its findings, its log line."""
+    """What one input file contributed: good rows (pseudonymised), findings, its log line."""
 
     source: str
     path: Path

@@ -25,14 +25,21 @@ def lost(con, quarter="2014K1", level="municipality", code="Alle", column="lost_
 
 def test_easter_holidays_inside_a_spell_are_not_lost(tmp_path):
     # Mon 14.04 - Fri 25.04.2014: 10 weekdays, minus Maundy Thursday, Good Friday, Easter Monday.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-04-14", "2014-04-25", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [("p1", "SYK", "2014-04-14", "2014-04-25", None, None)],
+    )
     assert lost(con, "2014K2") == Decimal("7")
 
 
 def test_norwegian_public_holidays_come_from_the_calendar(tmp_path):
-    con = build(tmp_path, [("p1", "U1", 100, "2013-01-01", None)],
-                [("p1", "SYK", "2013-01-02", "2013-01-02", None, None)], as_of="2013-12-31")
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, "2013-01-01", None)],
+        [("p1", "SYK", "2013-01-02", "2013-01-02", None, None)],
+        as_of="2013-12-31",
+    )
     working = dict(con.execute("SELECT day::VARCHAR, is_working_day FROM core_calendar").fetchall())
     assert working["2013-05-17"] is False  # Constitution Day, a Friday
     assert working["2013-05-09"] is False  # Ascension Day
@@ -45,16 +52,22 @@ def test_norwegian_public_holidays_come_from_the_calendar(tmp_path):
 
 def test_spell_crossing_a_quarter_is_split_by_its_working_days(tmp_path):
     # Mon 24.03 - Fri 04.04.2014: 24-28 March and 31 March in Q1 (6), 1-4 April in Q2 (4).
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-03-24", "2014-04-04", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [("p1", "SYK", "2014-03-24", "2014-04-04", None, None)],
+    )
     assert lost(con, "2014K1") == Decimal("6")
     assert lost(con, "2014K2") == Decimal("4")
 
 
 def test_part_time_and_graded_spell(tmp_path):
     # 60 % position, 50 % sick for 10 working days: 0.6 x 0.5 x 10 = 3.0 of 0.6 x 63 = 37.8.
-    con = build(tmp_path, [("p1", "U1", 60, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-14", 50, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 60, *FULL_YEAR)],
+        [("p1", "SYK", "2014-02-03", "2014-02-14", 50, None)],
+    )
     assert lost(con) == Decimal("3")
     assert lost(con, column="possible_workdays") == Decimal("37.8")
     assert lost(con, column="sick_leave_pct") == Decimal("7.9")  # 7.936...
@@ -63,16 +76,22 @@ def test_part_time_and_graded_spell(tmp_path):
 
 
 def test_empty_grade_means_full_absence(tmp_path):
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-07", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [("p1", "SYK", "2014-02-03", "2014-02-07", None, None)],
+    )
     assert lost(con) == Decimal("5")
     assert lost(con, column="lost_workdays_graded") == Decimal("0")
 
 
 def test_two_employments_count_separately_and_absence_without_unit_hits_both(tmp_path):
     # 60 % in U1 and 40 % in U2; five sick days without unit: 3.0 lost in U1, 2.0 in U2.
-    con = build(tmp_path, [("p1", "U1", 60, *FULL_YEAR), ("p1", "U2", 40, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-07", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 60, *FULL_YEAR), ("p1", "U2", 40, *FULL_YEAR)],
+        [("p1", "SYK", "2014-02-03", "2014-02-07", None, None)],
+    )
     assert lost(con, level="unit", code="U1") == Decimal("3")
     assert lost(con, level="unit", code="U2") == Decimal("2")
     assert lost(con) == Decimal("5")
@@ -81,8 +100,11 @@ def test_two_employments_count_separately_and_absence_without_unit_hits_both(tmp
 
 
 def test_absence_with_unit_applies_only_to_the_employment_at_that_unit(tmp_path):
-    con = build(tmp_path, [("p1", "U1", 60, *FULL_YEAR), ("p1", "U2", 40, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-07", None, "U2")])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 60, *FULL_YEAR), ("p1", "U2", 40, *FULL_YEAR)],
+        [("p1", "SYK", "2014-02-03", "2014-02-07", None, "U2")],
+    )
     assert lost(con, level="unit", code="U2") == Decimal("2")
     assert lost(con, level="unit", code="U1") == Decimal("0")
     assert lost(con) == Decimal("2")
@@ -90,12 +112,16 @@ def test_absence_with_unit_applies_only_to_the_employment_at_that_unit(tmp_path)
 
 def test_employment_ending_inside_a_spell_stops_the_count_and_reports_the_rest(tmp_path):
     # Employment ends Wed 05.02: Mon-Wed lost (3); 06.02-14.02 (9 calendar days) count nowhere.
-    con = build(tmp_path, [("p1", "U1", 100, "2014-01-01", "2014-02-05"),
-                           ("p2", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-14", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, "2014-01-01", "2014-02-05"), ("p2", "U1", 100, *FULL_YEAR)],
+        [("p1", "SYK", "2014-02-03", "2014-02-14", None, None)],
+    )
     assert lost(con) == Decimal("3")
-    finding = one(con, "SELECT line, message FROM core_quality_findings "
-                       "WHERE rule = 'absence_outside_employment'")
+    finding = one(
+        con,
+        "SELECT line, message FROM core_quality_findings WHERE rule = 'absence_outside_employment'",
+    )
     assert finding[0] == 2
     assert finding[1].startswith("9 dag(er)")
 
@@ -103,42 +129,64 @@ def test_employment_ending_inside_a_spell_stops_the_count_and_reports_the_rest(t
 def test_overlapping_spells_doctor_first_then_self_capped_at_the_position(tmp_path):
     # SYK 50 % Mon-Fri, EGM 100 % Wed-Thu: doctor 0.5 x 5 = 2.5; self fills the other half on
     # Wed and Thu = 1.0. Total 3.5, never more than 1 per day.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-07", 50, None),
-                 ("p1", "EGM", "2014-02-05", "2014-02-06", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [
+            ("p1", "SYK", "2014-02-03", "2014-02-07", 50, None),
+            ("p1", "EGM", "2014-02-05", "2014-02-06", None, None),
+        ],
+    )
     assert lost(con, column="lost_workdays_doctor") == Decimal("2.5")
     assert lost(con, column="lost_workdays_self") == Decimal("1")
     assert lost(con) == Decimal("3.5")
-    lines = con.execute("SELECT line FROM core_quality_findings WHERE rule = 'spell_overlap' "
-                        "ORDER BY line").fetchall()
+    lines = con.execute(
+        "SELECT line FROM core_quality_findings WHERE rule = 'spell_overlap' ORDER BY line"
+    ).fetchall()
     assert lines == [(2,), (3,)]
 
 
 def test_two_full_doctor_spells_on_the_same_days_count_once(tmp_path):
-    con = build(tmp_path, [("p1", "U1", 80, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-07", None, None),
-                 ("p1", "SYK", "2014-02-03", "2014-02-07", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 80, *FULL_YEAR)],
+        [
+            ("p1", "SYK", "2014-02-03", "2014-02-07", None, None),
+            ("p1", "SYK", "2014-02-03", "2014-02-07", None, None),
+        ],
+    )
     assert lost(con) == Decimal("4")  # 0.8 x 5, not 8
 
 
 def test_sixteen_days_is_short_term_and_seventeen_is_long_term(tmp_path):
     # p1: 03.02-18.02 = 16 calendar days, 12 working days. p2: 03.02-19.02 = 17 days, 13 working.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR), ("p2", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-18", None, None),
-                 ("p2", "SYK", "2014-02-03", "2014-02-19", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR), ("p2", "U1", 100, *FULL_YEAR)],
+        [
+            ("p1", "SYK", "2014-02-03", "2014-02-18", None, None),
+            ("p2", "SYK", "2014-02-03", "2014-02-19", None, None),
+        ],
+    )
     assert lost(con, column="lost_workdays_short") == Decimal("12")
     assert lost(con, column="lost_workdays_long") == Decimal("13")
     assert lost(con) == Decimal("25")  # short + long = total
-    bands = dict(con.execute("SELECT duration_days, duration_band FROM core_case_durations")
-                 .fetchall())
+    bands = dict(
+        con.execute("SELECT duration_days, duration_band FROM core_case_durations").fetchall()
+    )
     assert bands == {16: "B", 17: "C"}
 
 
 def test_self_certified_then_doctor_certified_next_day_is_one_case(tmp_path):
     # EGM 03.02-05.02, SYK from the next day 06.02-19.02: one case of 17 days -> long-term.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "EGM", "2014-02-03", "2014-02-05", None, None),
-                 ("p1", "SYK", "2014-02-06", "2014-02-19", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [
+            ("p1", "EGM", "2014-02-03", "2014-02-05", None, None),
+            ("p1", "SYK", "2014-02-06", "2014-02-19", None, None),
+        ],
+    )
     assert one(con, "SELECT count(*), max(duration_days) FROM core_cases") == (1, 17)
     assert lost(con, column="lost_workdays_self") == Decimal("3")
     assert lost(con, column="lost_workdays_doctor") == Decimal("10")
@@ -148,9 +196,14 @@ def test_self_certified_then_doctor_certified_next_day_is_one_case(tmp_path):
 
 def test_a_day_without_sick_leave_between_spells_starts_a_new_case(tmp_path):
     # EGM 03.02-05.02, gap on 06.02, SYK 07.02-19.02 (13 days): two short cases.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "EGM", "2014-02-03", "2014-02-05", None, None),
-                 ("p1", "SYK", "2014-02-07", "2014-02-19", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [
+            ("p1", "EGM", "2014-02-03", "2014-02-05", None, None),
+            ("p1", "SYK", "2014-02-07", "2014-02-19", None, None),
+        ],
+    )
     assert one(con, "SELECT count(*) FROM core_cases")[0] == 2
     assert lost(con, column="lost_workdays_long") == Decimal("0")
     assert lost(con, column="lost_workdays_short") == Decimal("12")
@@ -159,8 +212,12 @@ def test_a_day_without_sick_leave_between_spells_starts_a_new_case(tmp_path):
 def test_spell_running_past_the_as_of_date_counts_only_days_so_far(tmp_path):
     # As of Mon 30.06.2014; SYK 23.06-11.07: 23-27 June and 30 June = 6 days lost so far; the
     # case has lasted 8 days, so it is short-term for now; no 2014K3 exists yet.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-06-23", "2014-07-11", None, None)], as_of="2014-06-30")
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [("p1", "SYK", "2014-06-23", "2014-07-11", None, None)],
+        as_of="2014-06-30",
+    )
     assert lost(con, "2014K2") == Decimal("6")
     assert lost(con, "2014K2", column="lost_workdays_short") == Decimal("6")
     assert one(con, "SELECT max(quarter) FROM quarters")[0] == "2014K2"
@@ -169,75 +226,130 @@ def test_spell_running_past_the_as_of_date_counts_only_days_so_far(tmp_path):
 
 def test_as_of_inside_a_quarter_marks_it_incomplete_and_open_employment_stops_there(tmp_path):
     # As of Thu 15.05.2014: Q2 so far = April (19) + 1-15 May minus 1 May (10) = 29 working days.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-01-06", "2014-01-06", None, None)], as_of="2014-05-15")
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [("p1", "SYK", "2014-01-06", "2014-01-06", None, None)],
+        as_of="2014-05-15",
+    )
     assert one(con, "SELECT is_complete FROM quarters WHERE quarter = '2014K2'")[0] is False
     assert one(con, "SELECT is_complete FROM quarters WHERE quarter = '2014K1'")[0] is True
     assert lost(con, "2014K2", column="possible_workdays") == Decimal("29")
-    ytd = one(con, "SELECT is_complete FROM sick_leave_periods WHERE period_type = "
-                   "'year_to_date' AND period = '2014K2' AND scope_level = 'municipality'")
+    ytd = one(
+        con,
+        "SELECT is_complete FROM sick_leave_periods WHERE period_type = "
+        "'year_to_date' AND period = '2014K2' AND scope_level = 'municipality'",
+    )
     assert ytd == (False,)
 
 
 def test_quarters_start_with_the_first_quarter_that_has_absence_data(tmp_path):
-    con = build(tmp_path, [("p1", "U1", 100, "2013-01-01", None)],
-                [("p1", "SYK", "2013-05-02", "2013-05-03", None, None)], as_of="2013-12-31")
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, "2013-01-01", None)],
+        [("p1", "SYK", "2013-05-02", "2013-05-03", None, None)],
+        as_of="2013-12-31",
+    )
     quarters = [q for (q,) in con.execute("SELECT quarter FROM quarters ORDER BY 1").fetchall()]
     assert quarters == ["2013K2", "2013K3", "2013K4"]
 
 
 def test_codes_that_are_not_sick_leave_count_nowhere(tmp_path):
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "BARN", "2014-02-03", "2014-02-04", None, None),
-                 ("p1", "FERIE", "2014-02-10", "2014-02-14", None, None),
-                 ("p1", "EGM", "2014-02-17", "2014-02-17", None, None)])
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [
+            ("p1", "BARN", "2014-02-03", "2014-02-04", None, None),
+            ("p1", "FERIE", "2014-02-10", "2014-02-14", None, None),
+            ("p1", "EGM", "2014-02-17", "2014-02-17", None, None),
+        ],
+    )
     assert lost(con) == Decimal("1")
 
 
 def test_year_is_a_ratio_of_sums_not_an_average_of_quarters(tmp_path):
     # Q1: 6 lost of 63 (9.5 %). Q2: 0 lost of 2 x 59 = 118 (0.0 %). Average of the two would be
     # 4.8; the official figure is 6 / 181 = 3.3 %.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR), ("p2", "U1", 100, "2014-04-01", None)],
-                [("p1", "SYK", "2014-02-03", "2014-02-10", None, None)], as_of="2014-06-30")
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR), ("p2", "U1", 100, "2014-04-01", None)],
+        [("p1", "SYK", "2014-02-03", "2014-02-10", None, None)],
+        as_of="2014-06-30",
+    )
     assert lost(con, "2014K1", column="sick_leave_pct") == Decimal("9.5")
     assert lost(con, "2014K2", column="sick_leave_pct") == Decimal("0.0")
-    year = one(con, "SELECT sick_leave_pct, possible_workdays, lost_workdays "
-                    "FROM sick_leave_periods WHERE period_type = 'year' AND period = '2014' "
-                    "AND scope_level = 'municipality'")
+    year = one(
+        con,
+        "SELECT sick_leave_pct, possible_workdays, lost_workdays "
+        "FROM sick_leave_periods WHERE period_type = 'year' AND period = '2014' "
+        "AND scope_level = 'municipality'",
+    )
     assert year == (Decimal("3.3"), Decimal("181"), Decimal("6"))
 
 
 def test_persons_are_employees_with_possible_workdays(tmp_path):
     # p3's employment covers only a weekend: no possible workdays, not a person in the figures.
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR), ("p2", "U1", 20, *FULL_YEAR),
-                           ("p3", "U1", 100, "2014-02-01", "2014-02-02")],
-                [("p1", "EGM", "2014-02-03", "2014-02-03", None, None)], as_of="2014-03-31")
+    con = build(
+        tmp_path,
+        [
+            ("p1", "U1", 100, *FULL_YEAR),
+            ("p2", "U1", 20, *FULL_YEAR),
+            ("p3", "U1", 100, "2014-02-01", "2014-02-02"),
+        ],
+        [("p1", "EGM", "2014-02-03", "2014-02-03", None, None)],
+        as_of="2014-03-31",
+    )
     assert lost(con, column="persons") == 2
 
 
 def test_unit_moving_to_another_sector_counts_where_it_belonged_each_day(tmp_path):
-    org = [("U1", "Enhet 1", "S1", "Sektor 1", None, "2014-03-31"),
-           ("U1", "Enhet 1", "S2", "Sektor 2", "2014-04-01", None)]
-    con = build(tmp_path, [("p1", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-03-31", "2014-04-01", None, None)], org=org,
-                as_of="2014-06-30")
+    org = [
+        ("U1", "Enhet 1", "S1", "Sektor 1", None, "2014-03-31"),
+        ("U1", "Enhet 1", "S2", "Sektor 2", "2014-04-01", None),
+    ]
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, *FULL_YEAR)],
+        [("p1", "SYK", "2014-03-31", "2014-04-01", None, None)],
+        org=org,
+        as_of="2014-06-30",
+    )
     assert lost(con, "2014K1", "sector", "S1") == Decimal("1")
     assert lost(con, "2014K2", "sector", "S2") == Decimal("1")
-    assert one(con, "SELECT count(*) FROM sick_leave_quarterly WHERE quarter = '2014K2' "
-                    "AND scope_code = 'S1'")[0] == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM sick_leave_quarterly WHERE quarter = '2014K2' "
+            "AND scope_code = 'S1'",
+        )[0]
+        == 0
+    )
 
 
 def test_unit_with_four_persons_is_masked_and_five_is_shown(tmp_path):
     employments = [(f"a{i}", "U1", 100, *FULL_YEAR) for i in range(4)]
     employments += [(f"b{i}", "U2", 100, *FULL_YEAR) for i in range(5)]
-    con = build(tmp_path, employments, [("a0", "SYK", "2014-02-03", "2014-02-07", None, None),
-                                        ("b0", "SYK", "2014-02-03", "2014-02-07", None, None)],
-                as_of="2014-03-31", mask_threshold=5)
-    masked = one(con, "SELECT is_masked, sick_leave_pct, lost_workdays, possible_workdays, persons "
-                      "FROM sick_leave_quarterly WHERE scope_code = 'U1'")
+    con = build(
+        tmp_path,
+        employments,
+        [
+            ("a0", "SYK", "2014-02-03", "2014-02-07", None, None),
+            ("b0", "SYK", "2014-02-03", "2014-02-07", None, None),
+        ],
+        as_of="2014-03-31",
+        mask_threshold=5,
+    )
+    masked = one(
+        con,
+        "SELECT is_masked, sick_leave_pct, lost_workdays, possible_workdays, persons "
+        "FROM sick_leave_quarterly WHERE scope_code = 'U1'",
+    )
     assert masked == (True, None, None, None, None)
-    shown = one(con, "SELECT is_masked, sick_leave_pct, persons FROM sick_leave_quarterly "
-                     "WHERE scope_code = 'U2'")
+    shown = one(
+        con,
+        "SELECT is_masked, sick_leave_pct, persons FROM sick_leave_quarterly "
+        "WHERE scope_code = 'U2'",
+    )
     assert shown == (False, Decimal("1.6"), 5)  # 5 / 315 = 1.587
     assert lost(con, column="persons") == 9
 
@@ -246,10 +358,19 @@ def test_period_is_masked_only_when_even_its_largest_quarter_is_small(tmp_path):
     # Four persons in Q1, a fifth joins in Q2: Q1 masked, Q2 shown, the year shown.
     employments = [(f"a{i}", "U1", 100, *FULL_YEAR) for i in range(4)]
     employments.append(("a4", "U1", 100, "2014-04-01", None))
-    con = build(tmp_path, employments, [("a0", "SYK", "2014-02-03", "2014-02-07", None, None)],
-                as_of="2014-06-30", mask_threshold=5)
-    flags = dict(con.execute("SELECT period_type || ':' || period, is_masked FROM "
-                             "sick_leave_periods WHERE scope_code = 'U1'").fetchall())
+    con = build(
+        tmp_path,
+        employments,
+        [("a0", "SYK", "2014-02-03", "2014-02-07", None, None)],
+        as_of="2014-06-30",
+        mask_threshold=5,
+    )
+    flags = dict(
+        con.execute(
+            "SELECT period_type || ':' || period, is_masked FROM "
+            "sick_leave_periods WHERE scope_code = 'U1'"
+        ).fetchall()
+    )
     assert flags["quarter:2014K1"] is True
     assert flags["quarter:2014K2"] is False
     assert flags["year:2014"] is False
@@ -266,8 +387,9 @@ def test_period_is_masked_only_when_even_its_largest_quarter_is_small(tmp_path):
         ("5", "0", None),
     ],
 )
-def test_sick_leave_pct_macro_rounds_half_up_on_exact_decimals(tmp_path, lost_value, possible,
-                                                               expected):
+def test_sick_leave_pct_macro_rounds_half_up_on_exact_decimals(
+    tmp_path, lost_value, possible, expected
+):
     import duckdb
 
     from pipeline.warehouse import SQL_DIR
@@ -278,5 +400,6 @@ def test_sick_leave_pct_macro_rounds_half_up_on_exact_decimals(tmp_path, lost_va
     assert result == expected
     # Doubles from an analyst's own query give the same official figure.
     as_double = con.execute(
-        f"SELECT sick_leave_pct({lost_value}::DOUBLE, {possible}::DOUBLE)").fetchone()[0]
+        f"SELECT sick_leave_pct({lost_value}::DOUBLE, {possible}::DOUBLE)"
+    ).fetchone()[0]
     assert as_double == expected
