@@ -43,17 +43,24 @@ def retry_only_when_locked(task, task_run, state) -> bool:
 
 @task(name="read-and-validate", task_run_name="read {source}: {path.name}", cache_policy=NO_CACHE)
 def read_file(
-    path: Path, source: str, profile_path: Path, key: bytes, known_units: set[str] | None
+    path: Path,
+    source: str,
+    profile_path: Path,
+    key: bytes,
+    known_units: set[str] | None,
+    previous_rows: int | None,
 ) -> steps.LoadedFile:
     started = time.perf_counter()
-    loaded = steps.read_and_validate(path, source, load_profile(profile_path), key, known_units)
+    loaded = steps.read_and_validate(
+        path, source, load_profile(profile_path), key, known_units, previous_rows
+    )
     log = get_run_logger()
     if loaded.rejected_reason:
         log.warning("%s rejected: %s", path.name, loaded.rejected_reason)
     else:
         errors = sum(1 for f in loaded.findings if f.severity == ERROR)
         log.info(
-            "%s: %d rows read, %d loaded, %d findings (%d errors) in %.2f s",
+            "%s: %d rows read, %d passed validation, %d findings (%d errors) in %.2f s",
             path.name,
             loaded.rows_read,
             loaded.rows_loaded,
@@ -73,13 +80,14 @@ def read_file(
 )
 def load_and_transform(
     ctx: steps.RunContext, profile_path: Path, loaded: list[steps.LoadedFile]
-) -> list[Finding]:
+) -> tuple[list[Finding], list[steps.LoadedFile]]:
     started = time.perf_counter()
+    profile = load_profile(profile_path)
     by_source: dict[str, list[steps.LoadedFile]] = {}
     for lf in loaded:
         by_source.setdefault(lf.source, []).append(lf)
-    frames = steps.staging_frames(by_source)
-    steps.build_internal(ctx, load_profile(profile_path), frames)
+    frames = steps.staging_frames(by_source, profile)
+    steps.build_internal(ctx, profile, frames)
     quality = steps.quality_findings(ctx)
     get_run_logger().info(
         "warehouse built: %s staged rows, %d data-quality findings in %.2f s",
@@ -87,7 +95,7 @@ def load_and_transform(
         len(quality),
         time.perf_counter() - started,
     )
-    return quality
+    return quality, loaded
 
 
 @task(
@@ -124,15 +132,33 @@ def nightly(
     )
     steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
     key = load_or_create_key()
+    previous = steps.previous_load_log(ctx.analytics_path)
     files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
-    loaded: list[steps.LoadedFile] = []
-    org = [read_file(p, "organisation", profile.path, key, None) for p in files["organisation"]]
-    loaded += org
+
+    def read_all(source: str, units: set[str] | None) -> list[steps.LoadedFile]:
+        return [
+            read_file(
+                path,
+                source,
+                profile.path,
+                key,
+                units,
+                steps.previous_export_rows(previous, source, steps.file_digest(path)),
+            )
+            for path in files[source]
+        ]
+
+    loaded = steps.unexpected_files(ctx.raw_dir, profile)
+    org = read_all("organisation", None)
     units = steps.known_units_from(org)
-    for source in ("employments", "absences"):
-        loaded += [read_file(p, source, profile.path, key, units) for p in files[source]]
+    loaded += org + read_all("employments", units) + read_all("absences", units)
+    steps.settle_history(loaded, previous, ctx.started_at)
+    for lf in loaded:
+        if lf.rejected_reason:
+            steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
     findings = [f for lf in loaded for f in lf.findings]
-    findings += load_and_transform(ctx, profile.path, loaded)
+    quality, loaded = load_and_transform(ctx, profile.path, loaded)
+    findings += quality
     path = publish(ctx, findings, loaded)
     return NightlySummary(
         run_id=ctx.run_id,

@@ -44,6 +44,7 @@ class Source:
     patterns: tuple[str, ...]
     description: str
     columns: dict[str, Column]
+    replaces: str = "period"  # how a newer export replaces older ones: "period" or "snapshot"
 
     def header_map(self) -> dict[str, str]:
         """Header text in the file -> canonical column name."""
@@ -145,7 +146,12 @@ def load_profile(path: Path | None = None) -> Profile:
             patterns=tuple(need(s, "patterns", f"sources.{sname}")),
             description=str(s.get("description", "")),
             columns=cols,
+            replaces=str(s.get("replaces", "period")),
         )
+        if sources[sname].replaces not in {"period", "snapshot"}:
+            raise ProfileError(
+                f"Kildeprofilen {path}: sources.{sname}.replaces må være period eller snapshot."
+            )
     return Profile(
         name=str(data.get("name", path.stem)),
         path=path,

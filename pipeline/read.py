@@ -163,6 +163,28 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         )
 
     findings: list[Finding] = []
+    for header in identity_number_columns(raw_frame):
+        column = next((c for c in source.columns.values() if c.header == header), None)
+        if column is not None and column.required and not column.personal:
+            raise FileRejected(
+                f"Kolonnen «{header}» inneholder fødselsnumre. Fødselsnumre skal ikke inn i "
+                "statistikken; ta ut rapporten med ressursnummer i stedet.",
+                column=header,
+                rule="identity_numbers_in_required_column",
+            )
+        findings.append(
+            Finding(
+                source.name,
+                path.name,
+                None,
+                header,
+                WARNING,
+                "identity_numbers_dropped",
+                f"Kolonnen «{header}» inneholder fødselsnumre og er fjernet før noe ble "
+                "lagret. Ta dem ut av rapporten.",
+            )
+        )
+        raw_frame = raw_frame.drop(columns=[header])
     personal = [c.header for c in source.columns.values() if c.personal]
     dropped = [h for h in raw_frame.columns if h in personal]
     unknown = [h for h in raw_frame.columns if h not in header_map]
@@ -195,6 +217,30 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
     )
 
 
+def identity_number_columns(frame: pd.DataFrame, sample: int = 2000) -> list[str]:
+    """Headers of columns that hold Norwegian national identity numbers (fødselsnummer or
+    D-nummer: 11 digits with valid check digits), whatever the header says.
+
+    A column qualifies when most non-empty values are 11 digits and most of a sample of its
+    distinct values pass python-stdnum's check-digit validation.
+    """
+    from stdnum.no import fodselsnummer
+
+    found = []
+    for header in frame.columns:
+        values = frame[header].astype(str).str.strip()
+        values = values[values != ""]
+        if values.empty:
+            continue
+        eleven = values.str.fullmatch(r"\d{11}")
+        if eleven.mean() < 0.5:
+            continue
+        distinct = values[eleven].drop_duplicates().head(sample)
+        if distinct.map(fodselsnummer.is_valid).mean() >= 0.8:
+            found.append(header)
+    return found
+
+
 def parse_numbers(values: pd.Series, dialect: Dialect) -> pd.Series:
     """'1 234,5' -> 1234.5, vectorised; unparseable -> NaN (the caller reports it)."""
     text = values.str.strip()
@@ -223,7 +269,8 @@ def type_columns(
     for column in source.columns.values():
         if column.name not in out.columns or column.type == "text":
             if column.name in out.columns:
-                out[column.name] = out[column.name].str.strip()
+                text = out[column.name].str.strip()
+                out[column.name] = text.where(~text.isin(MISSING_MARKERS), None)
             continue
         text = out[column.name].fillna("").str.strip()
         if column.type == "date":

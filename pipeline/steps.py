@@ -13,14 +13,15 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from pipeline.errors import FileRejected, UserError
-from pipeline.findings import ERROR, FINDING_COLUMNS, Finding, findings_frame
+from pipeline.findings import ERROR, FINDING_COLUMNS, WARNING, Finding, findings_frame
 from pipeline.privacy import pseudonymise
 from pipeline.profile import Profile
 from pipeline.read import read_source_file
-from pipeline.validate import validate_rows, warn_unknown_units_in_org
+from pipeline.validate import validate_file
 from pipeline.warehouse import (
     ANALYTICS_DB,
     INTERNAL_DB,
@@ -47,10 +48,21 @@ class LoadedFile:
     frame: pd.DataFrame | None
     findings: list[Finding] = field(default_factory=list)
     rejected_reason: str | None = None
+    duplicate_of: str | None = None  # name of an earlier file with the same content
+    first_seen_at: dt.datetime | None = None  # when a run first saw this content
+    rows_superseded: int = 0  # rows replaced by a newer export of the same source
 
     @property
     def rows_loaded(self) -> int:
-        return 0 if self.frame is None else len(self.frame)
+        if self.frame is None or self.duplicate_of:
+            return 0
+        return len(self.frame) - self.rows_superseded
+
+    @property
+    def outcome(self) -> str:
+        if self.rejected_reason:
+            return "rejected"
+        return "duplicate" if self.duplicate_of else "loaded"
 
 
 @dataclass
@@ -71,6 +83,11 @@ class RunContext:
     def analytics_path(self) -> Path:
         return self.warehouse_dir / ANALYTICS_DB
 
+    @property
+    def rejected_dir(self) -> Path:
+        """Rejected files are moved here (beside data/raw), each with a .grunn.txt reason."""
+        return self.raw_dir.parent / "rejected"
+
 
 def check_directories(raw_dir: Path, warehouse_dir: Path) -> None:
     if not raw_dir.is_dir():
@@ -86,6 +103,10 @@ def check_directories(raw_dir: Path, warehouse_dir: Path) -> None:
         ) from None
 
 
+def _matches(path: Path, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns)
+
+
 def discover(raw_dir: Path, profile: Profile, sources: list[str]) -> dict[str, list[Path]]:
     """Files per source, by the profile's folder and patterns, in name order."""
     found: dict[str, list[Path]] = {}
@@ -94,13 +115,38 @@ def discover(raw_dir: Path, profile: Profile, sources: list[str]) -> dict[str, l
         folder = raw_dir / source.folder
         files = []
         if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.is_file() and any(
-                    fnmatch.fnmatch(path.name.lower(), p.lower()) for p in source.patterns
-                ):
-                    files.append(path)
+            files = [
+                p for p in sorted(folder.iterdir()) if p.is_file() and _matches(p, source.patterns)
+            ]
         found[name] = files
     return found
+
+
+def unexpected_files(raw_dir: Path, profile: Profile) -> list[LoadedFile]:
+    """Files in a source folder that no source of that folder expects (a file in the wrong
+    folder, a report saved under another name): rejected with the names that were expected."""
+    by_folder: dict[str, list[tuple[str, ...]]] = {}
+    for source in profile.sources.values():
+        by_folder.setdefault(source.folder, []).append(source.patterns)
+    rejected = []
+    for folder, pattern_sets in sorted(by_folder.items()):
+        directory = raw_dir / folder
+        if not directory.is_dir():
+            continue
+        expected = ", ".join(p for ps in pattern_sets for p in ps)
+        for path in sorted(directory.iterdir()):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            if any(_matches(path, patterns) for patterns in pattern_sets):
+                continue
+            reason = (
+                f"Filen hører ikke hjemme i mappen {folder}/: filnavnet passer ikke med "
+                f"{expected}. Gi filen riktig navn eller legg den i riktig mappe."
+            )
+            finding = Finding("unknown", path.name, None, None, ERROR, "file_unexpected", reason)
+            digest = file_digest(path)
+            rejected.append(LoadedFile("unknown", path, digest, None, 0, None, [finding], reason))
+    return rejected
 
 
 def read_and_validate(
@@ -109,24 +155,98 @@ def read_and_validate(
     profile: Profile,
     key: bytes,
     known_units: set[str] | None = None,
+    previous_rows: int | None = None,
 ) -> LoadedFile:
-    """Read one file, quarantine bad rows, pseudonymise; a file that cannot be read as a whole
-    becomes a rejected LoadedFile with one finding, never an exception."""
-    content = path.read_bytes()
-    digest = hashlib.sha256(content).hexdigest()
+    """Read one file, run its expectation suite, quarantine bad rows, pseudonymise.
+
+    A file that cannot be used as a whole becomes a rejected LoadedFile with one finding, never
+    an exception. previous_rows (the size of the previous export of the source) lets the suite
+    reject an export that collapsed.
+    """
+    digest = file_digest(path)
     source = profile.source(source_name)
     try:
         sf = read_source_file(path, source, profile)
+        good, row_findings = validate_file(sf, profile, known_units, previous_rows)
     except FileRejected as exc:
         finding = Finding(source_name, path.name, None, exc.column, ERROR, exc.rule, exc.reason)
         return LoadedFile(source_name, path, digest, None, 0, None, [finding], exc.reason)
-    good, row_findings = validate_rows(sf, profile, known_units)
-    findings = sf.findings + row_findings
-    if source_name == "organisation":
-        findings += warn_unknown_units_in_org(sf)
     good = protect(good, source, key)
     good.insert(0, "source_file", path.name)
-    return LoadedFile(source_name, path, digest, sf.encoding, sf.rows_read, good, findings)
+    return LoadedFile(
+        source_name, path, digest, sf.encoding, sf.rows_read, good, sf.findings + row_findings
+    )
+
+
+def move_rejected(lf: LoadedFile, rejected_dir: Path, run_id: str) -> Path:
+    """Move a rejected file out of the landing zone, with its reason beside it, so HR can see
+    what was wrong, fix the export and put a corrected file back in data/raw."""
+    target_dir = rejected_dir / lf.path.parent.name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{run_id}_{lf.path.name}"
+    lf.path.replace(target)
+    target.with_name(target.name + ".grunn.txt").write_text(
+        f"Fil: {lf.path.name}\nAvvist i kjøring {run_id}.\nÅrsak: {lf.rejected_reason}\n",
+        encoding="utf-8",
+    )
+    return target
+
+
+def previous_load_log(analytics_path: Path) -> pd.DataFrame:
+    """The load log the last successful run published (empty before the first run)."""
+    columns = ["source", "file", "content_sha256", "rows_read", "outcome", "first_seen_at"]
+    if not analytics_path.exists():
+        return pd.DataFrame(columns=columns)
+    con = connect(analytics_path, read_only=True)
+    try:
+        return con.execute(f"SELECT {', '.join(columns)} FROM load_log").df()
+    except duckdb.Error:
+        return pd.DataFrame(columns=columns)  # a database from before the log had these columns
+    finally:
+        con.close()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def previous_export_rows(previous: pd.DataFrame, source: str, digest: str) -> int | None:
+    """Rows of the last loaded export of a source, to compare a NEW export against; None when
+    the file was loaded before (it is not new) or the source has no history."""
+    if digest in set(previous["content_sha256"]):
+        return None
+    earlier = previous[(previous["source"] == source) & (previous["outcome"] == "loaded")]
+    if earlier.empty:
+        return None
+    return int(earlier.sort_values("first_seen_at")["rows_read"].iloc[-1])
+
+
+def settle_history(loaded: list[LoadedFile], previous: pd.DataFrame, now: dt.datetime) -> None:
+    """Give every file its first-seen time and mark files whose content an earlier file already
+    had (loading the same content twice is a no-op)."""
+    seen = dict(zip(previous["content_sha256"], previous["first_seen_at"], strict=False))
+    first_file: dict[tuple[str, str], str] = {}
+    for lf in loaded:
+        when = seen.get(lf.content_sha256)
+        lf.first_seen_at = pd.Timestamp(when).to_pydatetime() if when is not None else now
+        if lf.rejected_reason:
+            continue
+        key = (lf.source, lf.content_sha256)
+        if key in first_file:
+            lf.duplicate_of = first_file[key]
+            lf.findings.append(
+                Finding(
+                    lf.source,
+                    lf.path.name,
+                    None,
+                    None,
+                    WARNING,
+                    "file_duplicate",
+                    f"Filen har samme innhold som {first_file[key]} og er ikke lest inn på nytt.",
+                )
+            )
+        else:
+            first_file[key] = lf.path.name
 
 
 def protect(frame: pd.DataFrame, source, key: bytes) -> pd.DataFrame:
@@ -147,22 +267,43 @@ def known_units_from(loaded: list[LoadedFile]) -> set[str]:
     return units
 
 
-def staging_frames(loaded: dict[str, list[LoadedFile]]) -> dict[str, pd.DataFrame]:
-    """Concatenate each source's good rows into one staging frame with stable row ids."""
+def staging_frames(
+    loaded: dict[str, list[LoadedFile]], profile: Profile
+) -> dict[str, pd.DataFrame]:
+    """Each source's good rows as one staging frame with stable row ids, after the replacement
+    rule: files are taken oldest first (first seen), and a newer export replaces older rows
+    (snapshot sources: all of them; period sources: those whose from_date lies in the newer
+    export's from_date range). Superseded rows are counted on the file they came from."""
     tables = {
-        "employments": ("stg_employments", "employment_id"),
-        "absences": ("stg_absences", "absence_id"),
-        "organisation": ("stg_organisation", None),
+        "employments": ("stg_employments", "employment_id", "from_date"),
+        "absences": ("stg_absences", "absence_id", "from_date"),
+        "organisation": ("stg_organisation", None, None),
     }
     frames: dict[str, pd.DataFrame] = {}
-    for source, (table, id_column) in tables.items():
-        parts = [lf.frame for lf in loaded.get(source, []) if lf.frame is not None]
-        parts = [part for part in parts if not part.empty]
-        if not parts:
+    for source, (table, id_column, date_column) in tables.items():
+        files = [lf for lf in loaded.get(source, []) if lf.outcome == "loaded" and len(lf.frame)]
+        files.sort(key=lambda lf: (lf.first_seen_at, lf.path.name))
+        if not files:
             continue
+        mode = profile.source(source).replaces
+        keep = [pd.Series(True, index=lf.frame.index) for lf in files]
+        for newer_index, newer in enumerate(files[1:], start=1):
+            if mode == "snapshot":
+                for older_index in range(newer_index):
+                    keep[older_index][:] = False
+                continue
+            dates = newer.frame[date_column].dropna()
+            if dates.empty:
+                continue
+            low, high = dates.min(), dates.max()
+            for older_index in range(newer_index):
+                older_dates = files[older_index].frame[date_column]
+                keep[older_index] &= ~older_dates.between(low, high).fillna(False)
+        parts = []
+        for lf, mask in zip(files, keep, strict=True):
+            lf.rows_superseded = int((~mask).sum())
+            parts.append(lf.frame[mask])
         frame = pd.concat(parts, ignore_index=True)
-        if "unit_code" in frame.columns:
-            frame["unit_code"] = frame["unit_code"].replace("", None)
         if id_column:
             frame.insert(0, id_column, range(1, len(frame) + 1))
         frames[table] = frame
@@ -217,11 +358,13 @@ def load_log_frame(ctx: RunContext, loaded: list[LoadedFile]) -> pd.DataFrame:
                 "source": lf.source,
                 "file": lf.path.name,
                 "content_sha256": lf.content_sha256,
+                "first_seen_at": (lf.first_seen_at or ctx.started_at).replace(tzinfo=None),
                 "encoding": lf.encoding,
                 "rows_read": lf.rows_read,
                 "rows_loaded": lf.rows_loaded,
                 "rows_quarantined": len(quarantined_lines),
-                "outcome": "rejected" if lf.rejected_reason else "loaded",
+                "rows_superseded": lf.rows_superseded,
+                "outcome": lf.outcome,
                 "reason": lf.rejected_reason,
             }
         )

@@ -1,144 +1,89 @@
-"""Row-level rules: a row that breaks one is quarantined with file, line, column and a reason;
-the rest of the file loads. Each rule is a vectorised mask over the typed frame.
+"""Validation of one typed file: file-level expectations reject it whole, row-level ones
+quarantine rows with file, line, column and a reason; the rest loads.
+
+The rules live in schemas/expectations/<source>.yaml (Great Expectations). Two checks stay here
+because GX cannot express them: a value that did not parse as its type (the reader flags it), and
+an exact repeat of an earlier row (GX's uniqueness flags every copy; we keep the first).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.expectations import COLLAPSE_SHARE, EARLIEST_PLAUSIBLE_DATE, check_file, check_rows
+from pipeline.findings import ERROR, Finding
 from pipeline.profile import Profile
 from pipeline.read import SourceFile
 
 
-def _findings_for(
-    mask: pd.Series,
+def suite_parameters(
+    profile: Profile, known_units: set[str] | None, previous_rows: int | None
+) -> dict:
+    """The run-time values the suites refer to as $name."""
+    return {
+        "known_units": sorted(known_units) if known_units is not None else None,
+        "absence_codes": sorted(profile.absence_codes),
+        "earliest_date": pd.Timestamp(EARLIEST_PLAUSIBLE_DATE),
+        "collapse_floor": int(previous_rows * COLLAPSE_SHARE) if previous_rows else None,
+    }
+
+
+def validate_file(
     sf: SourceFile,
-    header: str | None,
-    rule: str,
-    message: str,
-    severity: str = ERROR,
-) -> list[Finding]:
-    lines = sf.frame.loc[mask, "source_line"].astype(int).tolist()
-    return [
-        Finding(sf.source, sf.path.name, line, header, severity, rule, message) for line in lines
-    ]
-
-
-def _header(profile: Profile, source: str, column: str) -> str:
-    return profile.source(source).columns[column].header
-
-
-def validate_rows(
-    sf: SourceFile, profile: Profile, known_units: set[str] | None = None
+    profile: Profile,
+    known_units: set[str] | None = None,
+    previous_rows: int | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
-    """Split a source file's rows into the ones that load and findings for the ones that do not.
+    """Split a file's rows into those that load and findings for those that do not.
 
-    Returns the good rows (helper columns removed) and the findings; every quarantined row has at
-    least one ERROR finding, so no row disappears without a trace.
+    Raises FileRejected when a file-level expectation fails. Every quarantined row has at least
+    one ERROR finding, so no row disappears without a trace.
     """
+    source = profile.source(sf.source)
     df = sf.frame
+    params = suite_parameters(profile, known_units, previous_rows)
+    check_file(df, source, params)
+
     findings: list[Finding] = []
     bad = pd.Series(False, index=df.index)
-    src = sf.source
+    line_index = pd.Index(df["source_line"])
 
-    def rule(mask: pd.Series, column: str | None, rule_id: str, message: str) -> None:
+    def quarantine(lines: list[int], header: str | None, rule: str, message: str) -> None:
         nonlocal bad
-        mask = mask.fillna(False).astype(bool) & ~bad  # one reason per row is enough to act on
-        if mask.any():
-            header = _header(profile, src, column) if column else None
-            findings.extend(_findings_for(mask, sf, header, rule_id, message))
-            bad = bad | mask
+        mask = pd.Series(line_index.isin(lines), index=df.index) & ~bad
+        for line in df.loc[mask, "source_line"]:
+            findings.append(
+                Finding(sf.source, sf.path.name, int(line), header, ERROR, rule, message)
+            )
+        bad = bad | mask
 
-    source = profile.source(src)
+    # Values the reader could not type already have their finding; their rows do not load.
     for column in source.columns.values():
-        if column.name in df.columns and f"_{column.name}_invalid" in df.columns:
-            bad = bad | df[f"_{column.name}_invalid"]
+        flag = f"_{column.name}_invalid"
+        if flag in df.columns:
+            bad = bad | df[flag]
+    for column in source.columns.values():
         if column.required and not column.allow_empty and column.name in df.columns:
-            rule(
-                df[column.name].isna() & ~bad,
-                column.name,
+            missing = df.loc[df[column.name].isna() & ~bad, "source_line"].tolist()
+            quarantine(
+                missing,
+                column.header,
                 "value_missing",
                 f"«{column.header}» mangler. Fyll inn verdien i fagsystemet og eksporter på nytt.",
             )
 
-    if src == "employments":
-        pct = df["position_pct"]
-        rule(
-            (pct <= 0) | (pct > 100),
-            "position_pct",
-            "position_pct_out_of_range",
-            "Stillingsprosenten må være større enn 0 og høyst 100. Rett arbeidsforholdet.",
-        )
-        rule(
-            df["to_date"].notna() & (df["to_date"] < df["from_date"]),
-            "to_date",
-            "end_before_start",
-            "«Til dato» er før «Fra dato». Rett datoene i arbeidsforholdet.",
-        )
-    elif src == "absences":
-        pct = df["absence_pct"]
-        rule(
-            pct.notna() & ((pct <= 0) | (pct > 100)),
-            "absence_pct",
-            "grade_out_of_range",
-            "Fraværsprosenten må være større enn 0 og høyst 100 (tom betyr 100). Rett fraværet.",
-        )
-        rule(
-            df["to_date"] < df["from_date"],
-            "to_date",
-            "end_before_start",
-            "«Til dato» er før «Fra dato». Rett datoene på fraværet.",
-        )
-        codes = set(profile.absence_codes)
-        rule(
-            ~df["absence_code"].isin(codes),
-            "absence_code",
-            "absence_code_unknown",
-            "Fraværskoden er ukjent for kildeprofilen. Legg koden inn under absence_codes i "
-            "profilen (egenmeldt, legemeldt eller ikke sykefravær), eller rett koden.",
-        )
-    elif src == "organisation":
-        rule(
-            df["valid_to"].notna() & df["valid_from"].notna() & (df["valid_to"] < df["valid_from"]),
-            "valid_to",
-            "end_before_start",
-            "«Til dato» er før «Fra dato» for enheten.",
-        )
-
-    if known_units is not None and "unit_code" in df.columns and src != "organisation":
-        unknown = (
-            df["unit_code"].notna() & (df["unit_code"] != "") & ~df["unit_code"].isin(known_units)
-        )
-        rule(
-            unknown,
-            "unit_code",
-            "unit_unknown",
-            "Arbeidsstedet finnes ikke i organisasjonsfilen. Legg enheten inn i "
-            "organisasjonsuttrekket, eller rett arbeidsstedet.",
-        )
+    for failure in check_rows(df[~bad], source, params):
+        header = source.columns[failure.column].header
+        quarantine(failure.lines, header, failure.rule, failure.message)
 
     value_columns = [c for c in df.columns if c != "source_line" and not c.startswith("_")]
-    duplicate = df.duplicated(subset=value_columns, keep="first")
-    rule(
-        duplicate,
+    repeats = df.loc[df.duplicated(subset=value_columns, keep="first") & ~bad, "source_line"]
+    quarantine(
+        repeats.tolist(),
         None,
         "duplicate_row",
-        "Raden er en nøyaktig kopi av en tidligere rad i samme fil og er ikke lest inn to ganger.",
+        "Raden er en nøyaktig kopi av en tidligere rad i samme fil og er lest inn bare én gang.",
     )
 
     good = df.loc[~bad, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
     return good, findings
-
-
-def warn_unknown_units_in_org(sf: SourceFile) -> list[Finding]:
-    """Organisation rows without a sector cannot place their employees in any sector."""
-    mask = sf.frame["sector_code"].isna() | (sf.frame["sector_code"] == "")
-    return _findings_for(
-        mask,
-        sf,
-        "Sektor",
-        "sector_missing",
-        "Enheten mangler sektor. Fyll inn sektor i organisasjonsfilen.",
-        WARNING,
-    )

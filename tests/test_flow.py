@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-
 from pipeline.generate import generate_municipality
+
 from pipeline.warehouse import load_warehouse_schema
 
 pytestmark = pytest.mark.integration
@@ -30,12 +30,18 @@ def published(tmp_path_factory, prefect_harness):
 
 def test_flow_publishes_every_quarter_for_every_scope_level(published):
     _, con, _ = published
-    quarters = [q for (q,) in con.execute(
-        "SELECT DISTINCT quarter FROM sick_leave_quarterly ORDER BY 1").fetchall()]
+    quarters = [
+        q
+        for (q,) in con.execute(
+            "SELECT DISTINCT quarter FROM sick_leave_quarterly ORDER BY 1"
+        ).fetchall()
+    ]
     assert quarters == ["2013K1", "2013K2", "2013K3", "2013K4", "2014K1", "2014K2"]
-    levels = dict(con.execute(
-        "SELECT scope_level, count(DISTINCT scope_code) FROM sick_leave_quarterly GROUP BY 1"
-    ).fetchall())
+    levels = dict(
+        con.execute(
+            "SELECT scope_level, count(DISTINCT scope_code) FROM sick_leave_quarterly GROUP BY 1"
+        ).fetchall()
+    )
     assert levels["municipality"] == 1
     assert levels["sector"] == 4
     assert levels["unit"] >= 20
@@ -71,8 +77,7 @@ def test_every_published_table_and_column_has_a_comment(published):
     assert set(schema["tables"]) <= set(tables)
     assert all(tables[t] for t in schema["tables"])
     uncommented = con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NULL "
-        "OR comment = ''"
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NULL OR comment = ''"
     ).fetchall()
     assert uncommented == []
 
@@ -82,8 +87,10 @@ def test_published_database_holds_no_person_level_data(published):
     columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns()").fetchall()}
     assert not columns & {"person_key", "resource_id", "person_name", "national_id"}
     text = "\n".join(
-        str(v) for t in load_warehouse_schema()["tables"]
-        for row in con.execute(f"SELECT * FROM {t}").fetchall() for v in row
+        str(v)
+        for t in load_warehouse_schema()["tables"]
+        for row in con.execute(f"SELECT * FROM {t}").fetchall()
+        for v in row
     )
     employments = (raw / "agresso" / "ansettelser.csv").read_text(encoding="cp1252")
     national_ids = [line.split(";")[-1].strip() for line in employments.splitlines()[1:]]
@@ -92,9 +99,13 @@ def test_published_database_holds_no_person_level_data(published):
 
 def test_load_log_and_summary_describe_the_run(published):
     summary, con, _ = published
-    log = con.execute("SELECT source, outcome, rows_read, rows_loaded FROM load_log "
-                      "ORDER BY source").fetchall()
+    log = con.execute(
+        "SELECT source, outcome, rows_read, rows_loaded FROM load_log ORDER BY source"
+    ).fetchall()
     assert [(s, o) for s, o, _, _ in log] == [
-        ("absences", "loaded"), ("employments", "loaded"), ("organisation", "loaded")]
+        ("absences", "loaded"),
+        ("employments", "loaded"),
+        ("organisation", "loaded"),
+    ]
     assert all(loaded <= read for _, _, read, loaded in log)
     assert summary.files_rejected == 0

@@ -1,0 +1,148 @@
+"""Great Expectations suites kept as data in schemas/expectations/<source>.yaml, run on the typed
+DataFrame of one file before anything is loaded.
+
+File-level expectations reject the whole file; row-level ones quarantine the failing rows, found
+through GX's unexpected-index list keyed on `source_line`. Offending values are never copied into
+findings: GX returns them, we keep only the line numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+from ruamel.yaml import YAML
+
+from pipeline.errors import FileRejected
+from pipeline.profile import SCHEMAS_DIR, Source
+
+SUITES_DIR = SCHEMAS_DIR / "expectations"
+EARLIEST_PLAUSIBLE_DATE = dt.date(1900, 1, 1)
+COLLAPSE_SHARE = 0.5  # a new export with under half the rows of the previous one is suspicious
+
+_suite_names = itertools.count()
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    rule: str
+    column: str  # canonical column name
+    message: str
+    lines: list[int]
+
+
+@cache
+def load_suite_spec(source: str) -> dict:
+    path = SUITES_DIR / f"{source}.yaml"
+    if not path.exists():
+        return {"file_level": [], "row_level": []}
+    return YAML(typ="safe").load(Path(path).read_text(encoding="utf-8"))
+
+
+@cache
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # slow import (~5 s): only when a suite actually runs
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    datasource = context.data_sources.add_pandas("exports")
+    return gx, context, datasource
+
+
+def _substitute(value, params: dict):
+    if isinstance(value, str) and value.startswith("$"):
+        return params[value[1:]]
+    return value
+
+
+def _build_suite(entries: list[dict], params: dict):
+    gx, context, _ = _context()
+    suite = gx.ExpectationSuite(name=f"suite_{next(_suite_names)}")
+    used = []
+    for entry in entries:
+        kwargs = {k: _substitute(v, params) for k, v in entry["kwargs"].items()}
+        if any(v is None for v in kwargs.values()):
+            continue  # a parameter this run does not have (e.g. no previous export to compare)
+        cls = gx.expectations.registry.get_expectation_impl(entry["expectation"])
+        suite.add_expectation(cls(**kwargs, meta={"rule": entry["rule"]}))
+        used.append(entry)
+    return context.suites.add(suite), used
+
+
+def _gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetime64 (GX compares those), only the columns the suites can name."""
+    out = frame[[c for c in frame.columns if not c.startswith("_")]].copy()
+    for column in out.columns:
+        if out[column].dtype == object and out[column].map(lambda v: isinstance(v, dt.date)).any():
+            out[column] = pd.to_datetime(out[column])
+    return out
+
+
+def _validate(frame: pd.DataFrame, entries: list[dict], params: dict):
+    entries = [e for e in entries if _column_of(e) is None or _column_of(e) in frame.columns]
+    if not entries:
+        return []
+    _, context, datasource = _context()
+    suite, used = _build_suite(entries, params)
+    asset_name = f"frame_{next(_suite_names)}"
+    batch = (
+        datasource.add_dataframe_asset(asset_name)
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": _gx_frame(frame)})
+    )
+    result = batch.validate(
+        suite,
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": ["source_line"],
+        },
+    )
+    datasource.delete_asset(asset_name)
+    context.suites.delete(suite.name)
+    by_rule = {e["rule"]: e for e in used}
+    return [(by_rule[r.expectation_config.meta["rule"]], r) for r in result.results]
+
+
+def _column_of(entry: dict) -> str | None:
+    kwargs = entry["kwargs"]
+    return kwargs.get("column") or kwargs.get("column_A")
+
+
+def _message(entry: dict, source: Source) -> str:
+    column = _column_of(entry)
+    header = source.columns[column].header if column in source.columns else column
+    return " ".join(entry["message"].split()).replace("{header}", str(header))
+
+
+def check_file(frame: pd.DataFrame, source: Source, params: dict) -> None:
+    """Run the source's file-level expectations; raise FileRejected on the first that fails."""
+    spec = load_suite_spec(source.name)
+    for entry, outcome in _validate(frame, spec.get("file_level", []), params):
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            raise RuntimeError(f"GX could not run {entry['expectation']}: {outcome.exception_info}")
+        if not outcome.success:
+            column = _column_of(entry)
+            header = source.columns[column].header if column in source.columns else None
+            raise FileRejected(_message(entry, source), column=header, rule=entry["rule"])
+
+
+def check_rows(frame: pd.DataFrame, source: Source, params: dict) -> list[RowFailure]:
+    """Run the source's row-level expectations; return the failing lines per rule."""
+    spec = load_suite_spec(source.name)
+    failures = []
+    for entry, outcome in _validate(frame, spec.get("row_level", []), params):
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            raise RuntimeError(f"GX could not run {entry['expectation']}: {outcome.exception_info}")
+        if outcome.success:
+            continue
+        lines = sorted(int(i["source_line"]) for i in outcome.result["unexpected_index_list"])
+        failures.append(
+            RowFailure(entry["rule"], _column_of(entry), _message(entry, source), lines)
+        )
+    return failures
