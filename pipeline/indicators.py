@@ -22,14 +22,6 @@ from pipeline.plan import Plan
 SQL_DIR = Path(__file__).resolve().parent / "sql" / "marts" / "plan"
 DEFAULT_MASK_THRESHOLD = 5
 
-STATUS_LABELS = {
-    "met": "Nådd",
-    "not_met": "Ikke nådd",
-    "no_target": "Mål ikke satt",
-    "no_data": "Ingen data",
-    "masked": "Skjult (færre enn {threshold})",
-}
-
 _QUARTER = re.compile(r"^(?P<year>[0-9]{4})K(?P<quarter>[1-4])$")
 
 # Column name -> type of the tables loaded from Python (the rest is built in SQL).

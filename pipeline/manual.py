@@ -16,6 +16,7 @@ read, is not loaded and becomes a finding; the other lines load.
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -40,8 +41,8 @@ MEASUREMENT_COLUMNS = [
 ]
 # Values are kept exact (no binary floats) until SQL rounds them half up to one decimal.
 VALUE_TYPE = pa.decimal128(18, 6)
-# indicator_status holds values as DECIMAL(6, 1).
-LARGEST_VALUE = 99999.9
+# indicator_status holds values as DECIMAL(6, 1): anything that rounds to 100000.0 does not fit.
+TOO_LARGE = Decimal("99999.95")
 
 _PERIOD = r"^(?P<year>[0-9]{4})(?:K(?P<quarter>[1-4]))?$"
 _NUMBER = r"^[+-]?[0-9]{1,12}(?:\.[0-9]{1,6})?$"
@@ -86,7 +87,7 @@ def parse_manual_measurements(
     if value_ok.any():
         parsed = pc.cast(pa.array(value_text[value_ok].tolist(), pa.string()), VALUE_TYPE)
         values[value_ok] = pd.Series(parsed.to_pandas(types_mapper=pd.ArrowDtype)).to_numpy()
-    in_range = values.abs().astype("float64").le(LARGEST_VALUE).fillna(False).astype(bool)
+    in_range = (values.abs() < TOO_LARGE).fillna(False).astype(bool)
 
     known = {ind.id: ind for ind in plan.indicators}
     manual_ids = [i for i, ind in known.items() if ind.measure == MANUAL_MEASURE]

@@ -153,12 +153,6 @@ class Plan:
                 return ind
         raise KeyError(indicator_id)
 
-    def target_group(self, group_id: str) -> TargetGroup:
-        for group in self.target_groups:
-            if group.id == group_id:
-                return group
-        raise KeyError(group_id)
-
 
 def load_plan(path: Path | str = DEFAULT_PLAN) -> Plan:
     """Read, validate and return the plan; raise PlanError naming file, line and field."""
@@ -253,8 +247,8 @@ def _schema_issues(file: str, document: CommentedMap) -> list[PlanIssue]:
     issues = []
     for error in validator.iter_errors(_plain(document)):
         issues.append(_issue_for(file, document, error))
-    # anyOf reports one error for the whole scope, but the same place can break several rules
-    # (e.g. an enum and a type): one sentence per place is enough.
+    # One place can break several rules at once (a text where a number belongs is also outside
+    # the number range): one sentence per place is enough.
     unique = {}
     for issue in issues:
         unique.setdefault((issue.line, issue.field), issue)
