@@ -1,0 +1,263 @@
+"""Evaluating the gevinstplan in the warehouse: each indicator in each period against its target,
+and the quarterly plan report (gevinstrapport).
+
+The plan is loaded into two small tables (plan_indicators, plan_targets); everything else is SQL
+in `pipeline/sql/marts/plan/`, run after the engine has built `sick_leave_periods` (and, when
+there are NAV and manual figures, `diagnosis_periods` and `manual_measurements`). An indicator
+added to plan.yaml becomes a row in indicator_status and plan_report with no code change.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from string import Template
+
+import duckdb
+import pandas as pd
+
+from pipeline.plan import Plan
+
+SQL_DIR = Path(__file__).resolve().parent / "sql" / "marts" / "plan"
+DEFAULT_MASK_THRESHOLD = 5
+
+_QUARTER = re.compile(r"^(?P<year>[0-9]{4})K(?P<quarter>[1-4])$")
+
+# Column name -> type of the tables loaded from Python (the rest is built in SQL).
+PLAN_INDICATORS_COLUMNS = {
+    "sort_order": "INTEGER",  # the indicator's place in plan.yaml: the report's row order
+    "indicator_id": "VARCHAR",
+    "name": "VARCHAR",
+    "description": "VARCHAR",
+    "target_group_id": "VARCHAR",
+    "target_group_name": "VARCHAR",
+    "benefit_id": "VARCHAR",
+    "benefit_name": "VARCHAR",
+    "benefit_type": "VARCHAR",
+    "benefit_type_label": "VARCHAR",
+    "measure": "VARCHAR",
+    "diagnosis_group": "VARCHAR",
+    "scope_level": "VARCHAR",
+    "scope_code": "VARCHAR",
+    "direction": "VARCHAR",
+    "unit": "VARCHAR",
+    "target_text": "VARCHAR",
+    "data_source": "VARCHAR",
+    "owner": "VARCHAR",
+}
+PLAN_TARGETS_COLUMNS = {"indicator_id": "VARCHAR", "year": "INTEGER", "target": "DECIMAL(6, 1)"}
+MANUAL_MEASUREMENTS_COLUMNS = {
+    "indicator_id": "VARCHAR",
+    "period_type": "VARCHAR",
+    "period": "VARCHAR",
+    "value": "DECIMAL(18, 6)",
+    "comment": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_line": "INTEGER",
+}
+
+
+def evaluate_indicators(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    as_of_quarter: str,
+    mask_threshold: int = DEFAULT_MASK_THRESHOLD,
+) -> str:
+    """Build plan_indicators, plan_targets, indicator_status and the plan_report view in `con`.
+
+    Periods after `as_of_quarter` are left out. The report is made for the latest complete quarter
+    up to the as-of quarter (the as-of quarter itself when none is complete yet); that quarter is
+    returned. `mask_threshold` only words the label of masked figures: the masking itself was done
+    by the engine that built sick_leave_periods and diagnosis_periods.
+    """
+    _parse_quarter(as_of_quarter)
+    load_plan_tables(con, plan)
+    _create_inputs(con, as_of_quarter, mask_threshold)
+    con.execute((SQL_DIR / "indicator_status.sql").read_text(encoding="utf-8"))
+    report_quarter = latest_complete_quarter(con, as_of_quarter)
+    create_plan_report(con, report_quarter)
+    return report_quarter
+
+
+def load_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """plan_indicators (one row per indicator, in plan order) and plan_targets (indicator, year,
+    target; target NULL when the year is in the plan but its target is not set yet)."""
+    groups = {g.id: g for g in plan.target_groups}
+    benefits = {b.id: b for b in plan.benefits}
+    indicators = pd.DataFrame(
+        [
+            {
+                "sort_order": n,
+                "indicator_id": ind.id,
+                "name": ind.name,
+                "description": ind.description,
+                "target_group_id": ind.target_group_id,
+                "target_group_name": groups[ind.target_group_id].name,
+                "benefit_id": ind.benefit_id,
+                "benefit_name": benefits[ind.benefit_id].name,
+                "benefit_type": benefits[ind.benefit_id].type,
+                "benefit_type_label": benefits[ind.benefit_id].type_label,
+                "measure": ind.measure,
+                "diagnosis_group": ind.diagnosis_group,
+                "scope_level": ind.scope.level,
+                "scope_code": ind.scope.code,
+                "direction": ind.direction,
+                "unit": ind.unit,
+                "target_text": target_text(ind.direction, ind.unit, ind.targets),
+                "data_source": ind.data_source,
+                "owner": ind.owner,
+            }
+            for n, ind in enumerate(plan.indicators, start=1)
+        ],
+        columns=list(PLAN_INDICATORS_COLUMNS),
+    )
+    targets = pd.DataFrame(
+        [
+            {
+                "indicator_id": ind.id,
+                "year": t.year,
+                # Text keeps the target exact on its way into DECIMAL.
+                "target": None if t.value is None else str(t.value),
+            }
+            for ind in plan.indicators
+            for t in ind.targets
+        ],
+        columns=list(PLAN_TARGETS_COLUMNS),
+    )
+    _create_table(con, "plan_indicators", PLAN_INDICATORS_COLUMNS, indicators)
+    _create_table(con, "plan_targets", PLAN_TARGETS_COLUMNS, targets)
+
+
+def load_manual_measurements(con: duckdb.DuckDBPyConnection, measurements: pd.DataFrame) -> None:
+    """The manual_measurements table from pipeline.manual's frame (possibly empty)."""
+    _create_table(con, "manual_measurements", MANUAL_MEASUREMENTS_COLUMNS, measurements)
+
+
+def latest_complete_quarter(con: duckdb.DuckDBPyConnection, as_of_quarter: str) -> str:
+    """The latest complete quarter in sick_leave_periods up to the as-of quarter, or the as-of
+    quarter itself when the data has no complete quarter yet."""
+    row = con.execute(
+        "SELECT max(period) FROM sick_leave_periods "
+        "WHERE period_type = 'quarter' AND is_complete AND period <= ?",
+        [as_of_quarter],
+    ).fetchone()
+    return row[0] or as_of_quarter
+
+
+def plan_report_columns(report_quarter: str) -> list[tuple[str, str, str]]:
+    """The report's period columns for a report quarter: (column name, period_type, period).
+
+    For 2014K2: the four quarters of 2013, «Snitt 2013» (the annual figure), 2014K1, 2014K2 and
+    «Hittil i år» (year-to-date through 2014K2)."""
+    year, quarter = _parse_quarter(report_quarter)
+    previous = year - 1
+    columns = [(f"{q}. kv. {previous}", "quarter", f"{previous}K{q}") for q in range(1, 5)]
+    columns.append((f"Snitt {previous}", "year", str(previous)))
+    columns += [(f"{q}. kv. {year}", "quarter", f"{year}K{q}") for q in range(1, quarter + 1)]
+    columns.append(("Hittil i år", "year_to_date", report_quarter))
+    return columns
+
+
+def plan_report_sql(report_quarter: str) -> str:
+    """The CREATE VIEW statement for plan_report, with the period columns of the report quarter."""
+    year, _ = _parse_quarter(report_quarter)
+    columns = ",\n    ".join(
+        f"max(s.value) FILTER (WHERE s.period_type = '{period_type}' AND s.period = '{period}')"
+        f' AS "{name}"'
+        for name, period_type, period in plan_report_columns(report_quarter)
+    )
+    template = Template((SQL_DIR / "plan_report.sql").read_text(encoding="utf-8"))
+    return template.substitute(
+        period_columns=columns, report_year=year, report_quarter=report_quarter
+    )
+
+
+def create_plan_report(con: duckdb.DuckDBPyConnection, report_quarter: str) -> None:
+    """(Re)create the plan_report view for a report quarter."""
+    con.execute(plan_report_sql(report_quarter))
+
+
+def target_text(direction: str, unit: str, targets) -> str:
+    """The target as the seed writes it beside the indicator, e.g. «maks 6,5 % i 2015»: the latest
+    year with a target set, or «mål ikke satt»."""
+    set_targets = [t for t in targets if t.value is not None]
+    if not set_targets:
+        return "mål ikke satt"
+    latest = max(set_targets, key=lambda t: t.year)
+    word = "maks" if direction == "max" else "minst"
+    symbol = "%" if unit == "prosent" else unit
+    return f"{word} {_norwegian_number(latest.value)} {symbol} i {latest.year}"
+
+
+def _norwegian_number(value: Decimal) -> str:
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def _parse_quarter(quarter: str) -> tuple[int, int]:
+    match = _QUARTER.match(str(quarter))
+    if not match:
+        raise ValueError(f"«{quarter}» er ikke et kvartal; skriv det som 2014K2.")
+    return int(match["year"]), int(match["quarter"])
+
+
+def _create_table(
+    con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], frame: pd.DataFrame
+) -> None:
+    ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({ddl})")
+    if frame.empty:
+        return
+    present = [c for c in columns if c in frame.columns]
+    con.register("incoming_frame", frame[present])
+    try:
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(present)}) "
+            f"SELECT {', '.join(present)} FROM incoming_frame"
+        )
+    finally:
+        con.unregister("incoming_frame")
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+    ).fetchone()
+    views = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT temporary", [name]
+    ).fetchone()
+    return row[0] + views[0] > 0
+
+
+def _create_inputs(con: duckdb.DuckDBPyConnection, as_of_quarter: str, mask_threshold: int) -> None:
+    """Temporary views over the optional inputs, empty where the warehouse has none yet, so the
+    SQL has one shape whether or not NAV and manual figures have arrived."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE indicator_params AS "
+        "SELECT ?::VARCHAR AS as_of_quarter, ?::INTEGER AS mask_threshold",
+        [as_of_quarter, mask_threshold],
+    )
+    if _table_exists(con, "diagnosis_periods"):
+        diagnosis = (
+            "SELECT period_type, period, scope_level, scope_code, diagnosis_group, "
+            "diagnosis_pct, is_masked FROM diagnosis_periods"
+        )
+    else:
+        diagnosis = (
+            "SELECT NULL::VARCHAR AS period_type, NULL::VARCHAR AS period, "
+            "NULL::VARCHAR AS scope_level, NULL::VARCHAR AS scope_code, "
+            "NULL::VARCHAR AS diagnosis_group, NULL::DECIMAL(5, 1) AS diagnosis_pct, "
+            "NULL::BOOLEAN AS is_masked WHERE FALSE"
+        )
+    if _table_exists(con, "manual_measurements"):
+        manual = "SELECT indicator_id, period_type, period, value FROM manual_measurements"
+    else:
+        manual = (
+            "SELECT NULL::VARCHAR AS indicator_id, NULL::VARCHAR AS period_type, "
+            "NULL::VARCHAR AS period, NULL::DECIMAL(18, 6) AS value WHERE FALSE"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_diagnosis AS {diagnosis}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_manual AS {manual}")
