@@ -271,7 +271,7 @@ def test_same_figure_in_two_files_is_a_duplicate(tmp_path: Path):
     [
         (b"", "file_empty"),
         (b"Kvartal,Sektor,Diagnosegruppe,Tapte dagsverk,Tilfeller\n", "wrong_delimiter"),
-        ("Kvartal;Sektor;Diagnosegruppe;Tilfeller\n2014K1;Alle;L;1\n".encode(), "column_missing"),
+        (b"Kvartal;Sektor;Diagnosegruppe;Tilfeller\n2014K1;Alle;L;1\n", "column_missing"),
         (b"Kvartal;Diagnosegruppe;Tapte dagsverk;Tilfeller\n2014K1;L;1;1\n", "column_missing"),
         (f"{HEADER}\n".encode(), "header_only"),
     ],

@@ -73,13 +73,15 @@ def test_split_digit_groups_refuses_to_guess(text, count):
 
 def test_ssb_csv_keeps_the_not_seasonally_adjusted_rate_and_missing_markers(tmp_path: Path):
     path = tmp_path / "ssb.csv"
+    both, adjusted = '"Begge kjønn","Egenmeldt og legemeldt"', '"Sykefraværsprosent, sesongjustert"'
+    rate = '"Sykefraværsprosent, ikke-sesongjustert"'
     path.write_text(
         '"kjønn","type sykefravær","kvartal","statistikkvariabel",'
         '"12439: Sykefravær for lønnstakere(prosent),"\n'
-        '"Begge kjønn","Egenmeldt og legemeldt","2014K1","Sykefraværsprosent, ikke-sesongjustert",6.5\n'
-        '"Begge kjønn","Egenmeldt og legemeldt","2014K1","Sykefraværsprosent, sesongjustert",6.1\n'
-        '"Begge kjønn","Legemeldt","2014K1","Sykefraværsprosent, ikke-sesongjustert",5.3\n'
-        '"Begge kjønn","Egenmeldt og legemeldt","2014K2","Sykefraværsprosent, ikke-sesongjustert",..\n',
+        f'{both},"2014K1",{rate},6.5\n'
+        f'{both},"2014K1",{adjusted},6.1\n'
+        f'"Begge kjønn","Legemeldt","2014K1",{rate},5.3\n'
+        f'{both},"2014K2",{rate},..\n',
         encoding="utf-8",
     )
     frame = read_ssb_table(path)
