@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.diagnosis_groups import DiagnosisCatalogue, load_diagnosis_groups
 from pipeline.nav import STAGING_COLUMNS
 
 SQL_FILE = Path(__file__).resolve().parent / "sql" / "marts" / "diagnosis.sql"
@@ -16,7 +17,33 @@ SQL_FILE = Path(__file__).resolve().parent / "sql" / "marts" / "diagnosis.sql"
 # figure before a quarter is flagged for a person to look at.
 RECONCILIATION_THRESHOLD_PCT = Decimal(10)
 
-DIAGNOSIS_TABLES = ("diagnosis_quarterly", "diagnosis_periods", "nav_reconciliation")
+DIAGNOSIS_TABLES = (
+    "diagnosis_groups",
+    "diagnosis_quarterly",
+    "diagnosis_periods",
+    "nav_reconciliation",
+)
+
+
+def load_diagnosis_groups_table(
+    con: duckdb.DuckDBPyConnection, catalogue: DiagnosisCatalogue | None = None
+) -> None:
+    """(Re)create diagnosis_groups: NAV's nine groups with name and ICPC-2 chapters, from the
+    catalogue in schemas/ (the one place the names are kept)."""
+    catalogue = catalogue or load_diagnosis_groups()
+    groups = pd.DataFrame(
+        {
+            "diagnosis_group": [g.code for g in catalogue.groups],
+            "diagnosis_name": [g.name for g in catalogue.groups],
+            "icpc2_chapters": [", ".join(g.chapters) for g in catalogue.groups],
+            "sort_order": range(1, len(catalogue.groups) + 1),
+        }
+    )
+    con.register("groups_frame", groups)
+    try:
+        con.execute("CREATE OR REPLACE TABLE diagnosis_groups AS SELECT * FROM groups_frame")
+    finally:
+        con.unregister("groups_frame")
 
 
 def load_nav_staging(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
@@ -56,10 +83,12 @@ def build_diagnosis_marts(
 ) -> None:
     """Build diagnosis_quarterly, diagnosis_periods and nav_reconciliation in the connection.
 
-    Needs stg_nav_diagnosis, core_units, core_fact_quarter, periods and the sick_leave_pct macro.
+    Needs stg_nav_diagnosis, core_units, core_fact_quarter, periods and the sick_leave_pct macro;
+    creates diagnosis_groups from schemas/diagnosis_groups.yaml first.
     A quarter is flagged in nav_reconciliation when NAV's and Agresso's doctor-certified lost
     workdays differ by more than reconciliation_threshold_pct percent of NAV's figure.
     """
+    load_diagnosis_groups_table(con)
     con.execute(
         "SET VARIABLE reconciliation_threshold_pct = ?::DECIMAL(9, 2)",
         [Decimal(str(reconciliation_threshold_pct))],

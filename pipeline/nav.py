@@ -300,7 +300,6 @@ def parse_nav_diagnosis(
             severity=WARNING,
         )
         frame[column] = values
-        frame[f"_{column}_masked"] = is_masked
         masked |= is_masked
     frame["is_masked"] = masked
 

@@ -114,11 +114,12 @@ def test_diagnosis_quarterly_points_of_possible_and_share_of_nav_total(con):
     )
     d = Decimal
     assert got == [
-        ("ANDRE", None, d("2.5"), 2, d(200), d(11), d("1.3"), d("22.7"), False),
         ("L", None, d("5.5"), 2, d(200), d(11), d("2.8"), d("50.0"), False),
         ("L", "Rygglidelser", d(3), 1, d(200), d(11), d("1.5"), d("27.3"), False),
         ("P", None, d(3), 1, d(200), d(11), d("1.5"), d("27.3"), False),
         ("W", None, None, None, d(200), d(11), None, None, True),  # masked, not 0
+        # chapters B and F of "Andre lidelser": 1 + 1.5 = 2.5 -> 1.25 -> 1.3 %
+        ("ANDRE", None, d("2.5"), 2, d(200), d(11), d("1.3"), d("22.7"), False),
     ]
 
 
@@ -164,11 +165,12 @@ def test_diagnosis_periods_sum_quarters_and_stay_masked(con):
     )
     d = Decimal
     assert got == [
-        ("ANDRE", 1, d("2.5"), d(200), d(11), d("1.3"), d("22.7"), False),
         # 100 x (5.5 + 4) / (200 + 200) = 2.375 -> 2.4; 9.5 / (11 + 8) = 50 %
         ("L", 2, d("9.5"), d(400), d(19), d("2.4"), d("50.0"), False),
         ("P", 2, d(7), d(400), d(19), d("1.8"), d("36.8"), False),
         ("W", 1, None, d(200), d(11), None, None, True),
+        # only in 2014K1: summed over the quarters NAV gave it, possible over the same quarter
+        ("ANDRE", 1, d("2.5"), d(200), d(11), d("1.3"), d("22.7"), False),
     ]
 
 
@@ -198,6 +200,14 @@ def test_staging_table_types(con):
     assert types["is_masked"] == "BOOLEAN"
     masked = rows(con, "SELECT lost_workdays, cases FROM stg_nav_diagnosis WHERE is_masked")
     assert masked == [(None, None)]
+
+
+def test_diagnosis_groups_table_comes_from_the_catalogue(con):
+    build_diagnosis_marts(con)
+    got = rows(con, "SELECT diagnosis_group, diagnosis_name, icpc2_chapters FROM diagnosis_groups")
+    assert len(got) == 9
+    assert got[3] == ("L", "Muskel- og skjelettlidelser", "L")
+    assert got[8] == ("ANDRE", "Andre lidelser", "B, F, H, S, T, U, X, Y, Z")
 
 
 def test_marts_build_empty_when_no_nav_file_has_arrived(con):

@@ -8,6 +8,8 @@
 -- A masked NAV cell is known-unknown: the group's figures are empty and is_masked says why.
 -- "Herav" rows are kept as their own rows (is_subgroup) and never added into any sum.
 --
+-- Needs, besides the core tables, diagnosis_groups (code and name of NAV's nine groups, loaded
+-- from schemas/diagnosis_groups.yaml by pipeline.diagnosis_marts).
 -- Threshold for nav_reconciliation: the variable reconciliation_threshold_pct (percent), 10
 -- unless set (SET VARIABLE reconciliation_threshold_pct = 15).
 
@@ -79,17 +81,7 @@ scopes AS (
     SELECT * FROM diagnosis_scope_workdays
 ),
 group_names AS (
-    SELECT * FROM (VALUES
-        ('A', 'Allment og uspesifisert'),
-        ('D', 'Sykdom i fordøyelsesorganene'),
-        ('K', 'Hjerte- og karsykdommer'),
-        ('L', 'Muskel- og skjelettlidelser'),
-        ('N', 'Sykdom i nervesystemet'),
-        ('P', 'Psykiske lidelser'),
-        ('R', 'Sykdommer i luftveiene'),
-        ('W', 'Svangerskapssykdommer'),
-        ('ANDRE', 'Andre lidelser')
-    ) AS g(diagnosis_group, diagnosis_name)
+    SELECT diagnosis_group, diagnosis_name, sort_order FROM diagnosis_groups
 ),
 
 -- NAV's rows per group (chapter letters of "Andre lidelser" summed); a masked or empty part
@@ -154,7 +146,7 @@ FROM nav_groups AS g
 JOIN group_names AS gn USING (diagnosis_group)
 LEFT JOIN nav_totals AS t USING (quarter, scope_level, scope_code)
 LEFT JOIN scopes AS o USING (quarter, scope_level, scope_code)
-ORDER BY g.quarter, g.scope_level, g.scope_code, gn.diagnosis_group, g.is_subgroup,
+ORDER BY g.quarter, g.scope_level, g.scope_code, gn.sort_order, g.is_subgroup,
     g.diagnosis_subgroup;
 
 
@@ -219,7 +211,8 @@ SELECT
         ELSE sick_leave_pct(lost_workdays, doctor_lost_workdays_nav) END AS doctor_share_pct,
     is_masked
 FROM sums
-ORDER BY period_type, period, scope_level, scope_code, diagnosis_group, is_subgroup,
+JOIN (SELECT diagnosis_group, sort_order FROM diagnosis_groups) AS gn USING (diagnosis_group)
+ORDER BY period_type, period, scope_level, scope_code, gn.sort_order, is_subgroup,
     diagnosis_subgroup;
 
 
