@@ -16,6 +16,9 @@ from prefect.cache_policies import NO_CACHE
 
 from pipeline import steps
 from pipeline.findings import ERROR, Finding
+from pipeline.manual import read_manual_measurements
+from pipeline.nav import read_nav_folder
+from pipeline.plan import load_plan
 from pipeline.privacy import load_or_create_key
 from pipeline.profile import load_profile
 
@@ -71,6 +74,29 @@ def read_file(
     return loaded
 
 
+@task(name="read-nav-diagnosis", cache_policy=NO_CACHE)
+def read_nav(raw_dir: Path, profile_path: Path) -> tuple:
+    """NAV's diagnosis statistics (aggregates only: nothing here is per person)."""
+    profile = load_profile(profile_path)
+    frame, findings = read_nav_folder(raw_dir / profile.source("nav_diagnosis").folder, profile)
+    get_run_logger().info("NAV diagnosis: %d rows, %d findings", len(frame), len(findings))
+    return frame, findings
+
+
+@task(name="read-reference-series", cache_policy=NO_CACHE)
+def read_references(raw_dir: Path) -> tuple:
+    frame, findings = steps.read_reference_folder(raw_dir / "ssb")
+    get_run_logger().info("reference series: %d values, %d findings", len(frame), len(findings))
+    return frame, findings
+
+
+@task(name="read-manual-measurements", cache_policy=NO_CACHE)
+def read_manual(raw_dir: Path, plan_path: Path) -> tuple:
+    frame, findings = read_manual_measurements(raw_dir / "manual", load_plan(plan_path))
+    get_run_logger().info("manual measurements: %d values, %d findings", len(frame), len(findings))
+    return frame, findings
+
+
 @task(
     name="load-and-transform",
     cache_policy=NO_CACHE,
@@ -79,15 +105,20 @@ def read_file(
     retry_condition_fn=retry_only_when_locked,
 )
 def load_and_transform(
-    ctx: steps.RunContext, profile_path: Path, loaded: list[steps.LoadedFile]
+    ctx: steps.RunContext,
+    profile_path: Path,
+    plan_path: Path | None,
+    loaded: list[steps.LoadedFile],
+    extra_frames: dict,
 ) -> tuple[list[Finding], list[steps.LoadedFile]]:
     started = time.perf_counter()
     profile = load_profile(profile_path)
     by_source: dict[str, list[steps.LoadedFile]] = {}
     for lf in loaded:
         by_source.setdefault(lf.source, []).append(lf)
-    frames = steps.staging_frames(by_source, profile)
-    steps.build_internal(ctx, profile, frames)
+    frames = {**steps.staging_frames(by_source, profile), **extra_frames}
+    plan = load_plan(plan_path) if plan_path else None
+    steps.build_internal(ctx, profile, frames, plan)
     quality = steps.quality_findings(ctx)
     get_run_logger().info(
         "warehouse built: %s staged rows, %d data-quality findings in %.2f s",
@@ -120,6 +151,7 @@ def nightly(
     mask_threshold: int = 5,
     municipality_name: str = "Hele kommunen",
     profile_path: Path | None = None,
+    plan_path: Path | None = None,
 ) -> NightlySummary:
     """Read every export under raw_dir, validate, load, compute and publish analytics.duckdb."""
     profile = load_profile(profile_path)
@@ -157,7 +189,14 @@ def nightly(
         if lf.rejected_reason:
             steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
     findings = [f for lf in loaded for f in lf.findings]
-    quality, loaded = load_and_transform(ctx, profile.path, loaded)
+    nav_frame, nav_findings = read_nav(ctx.raw_dir, profile.path)
+    references, reference_findings = read_references(ctx.raw_dir)
+    extra = {"stg_nav_diagnosis": nav_frame, "reference_series": references}
+    findings += nav_findings + reference_findings
+    if plan_path:
+        extra["manual_measurements"], manual_findings = read_manual(ctx.raw_dir, plan_path)
+        findings += manual_findings
+    quality, loaded = load_and_transform(ctx, profile.path, plan_path, loaded, extra)
     findings += quality
     path = publish(ctx, findings, loaded)
     return NightlySummary(

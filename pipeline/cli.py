@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from pipeline.errors import UserError
+from pipeline.plan import PlanError, load_plan
 from pipeline.profile import ProfileError
 from pipeline.settings import Settings, configure_prefect_environment
 
@@ -45,15 +46,19 @@ def _run_flow(raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None) -> None
     # User errors found before Prefect starts end as one sentence, not as a flow-run traceback.
     check_directories(raw_dir, warehouse_dir)
     load_profile()
+    settings = Settings()
+    plan_path = settings.plan_path if settings.plan_path.exists() else None
+    if plan_path:
+        load_plan(plan_path)  # a plan error is reported with line and field before anything runs
     configure_prefect_environment()
     from flows.nightly import nightly  # Prefect is imported only when a flow runs
     from pipeline.headline import print_headline
 
-    settings = Settings()
     summary = nightly(
         raw_dir=raw_dir,
         warehouse_dir=warehouse_dir,
         as_of=as_of,
+        plan_path=plan_path,
         mask_threshold=settings.mask_threshold,
         municipality_name=settings.municipality_name,
     )
@@ -134,7 +139,7 @@ def sql(
 def main() -> None:
     try:
         app(standalone_mode=False)
-    except (UserError, ProfileError) as exc:
+    except (UserError, ProfileError, PlanError) as exc:
         typer.echo(f"Feil: {exc}", err=True)
         sys.exit(2)
     except OSError as exc:

@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.diagnosis_groups import DiagnosisCatalogue, load_diagnosis_groups
 from pipeline.nav import STAGING_COLUMNS
 
-SQL_FILE = Path(__file__).resolve().parent / "sql" / "marts" / "diagnosis.sql"
+SQL_FILE = Path(__file__).resolve().parent / "sql" / "diagnosis.sql"
 # NAV's and Agresso's doctor-certified lost workdays may differ by this many percent of NAV's
 # figure before a quarter is flagged for a person to look at.
 RECONCILIATION_THRESHOLD_PCT = Decimal(10)

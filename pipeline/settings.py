@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     # Groups with fewer persons than this are masked (prikket) in everything published.
     mask_threshold: int = 5
     municipality_name: str = "Hele kommunen"
+    # The gevinstplan: indicators and yearly targets (one file; HR edits it, no code changes).
+    plan_path: Path = PROJECT_ROOT / "plan.yaml"
 
 
 def configure_prefect_environment() -> None:

@@ -16,11 +16,26 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
 from pipeline.findings import ERROR, FINDING_COLUMNS, WARNING, Finding, findings_frame
+from pipeline.indicators import (
+    MANUAL_MEASUREMENTS_COLUMNS,
+    evaluate_indicators,
+    load_manual_measurements,
+)
+from pipeline.nav import empty_staging_frame
+from pipeline.plan import Plan
 from pipeline.privacy import pseudonymise
 from pipeline.profile import Profile
 from pipeline.read import read_source_file
+from pipeline.reference import (
+    ReferenceFormatError,
+    empty_reference_frame,
+    read_nav_long_csv,
+    read_nav_wide_tables,
+    read_ssb_table,
+)
 from pipeline.validate import validate_file
 from pipeline.warehouse import (
     ANALYTICS_DB,
@@ -310,8 +325,18 @@ def staging_frames(
     return frames
 
 
-def build_internal(ctx: RunContext, profile: Profile, frames: dict[str, pd.DataFrame]) -> Path:
-    """Build the person-level warehouse in a private file, then move it into place."""
+def build_internal(
+    ctx: RunContext,
+    profile: Profile,
+    frames: dict[str, pd.DataFrame],
+    plan: Plan | None = None,
+) -> Path:
+    """Build the person-level warehouse in a private file, then move it into place.
+
+    frames holds the Agresso staging frames and, when there are such inputs, the NAV diagnosis
+    staging frame ('stg_nav_diagnosis'), the reference series ('reference_series') and the manual
+    measurements ('manual_measurements'). With a plan, indicator_status and plan_report are built.
+    """
     if "stg_absences" not in frames or "stg_employments" not in frames:
         raise UserError(
             f"Det finnes ingen gyldige ansettelses- og fraværsfiler under {ctx.raw_dir}. "
@@ -326,12 +351,59 @@ def build_internal(ctx: RunContext, profile: Profile, frames: dict[str, pd.DataF
             con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
         )
         create_staging(con, frames)
+        load_nav_staging(con, frames.get("stg_nav_diagnosis", empty_staging_frame()))
         transform(con)
+        build_diagnosis_marts(con)
+        references = frames.get("reference_series", empty_reference_frame())
+        con.register("reference_frame", references)
+        con.execute("CREATE OR REPLACE TABLE reference_series AS SELECT * FROM reference_frame")
+        con.unregister("reference_frame")
+        if plan is not None:
+            load_manual_measurements(con, frames.get("manual_measurements", empty_manual_frame()))
+            as_of_quarter = f"{ctx.as_of.year}K{(ctx.as_of.month - 1) // 3 + 1}"
+            evaluate_indicators(con, plan, as_of_quarter, ctx.mask_threshold)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     tmp.replace(ctx.internal_path)
     return ctx.internal_path
+
+
+def empty_manual_frame() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(MANUAL_MEASUREMENTS_COLUMNS))
+
+
+def read_reference_folder(folder: Path) -> tuple[pd.DataFrame, list[Finding]]:
+    """National reference series from SSB's and NAV's published formats, recognised by content:
+    NAV's table text starts with '@@', NAV's long form has a kilde_url column, anything else is
+    read as SSB's CSV download. A file in none of these formats is a finding, not a crash."""
+    frames, findings = [], []
+    paths = sorted(p for p in Path(folder).glob("*") if p.is_file() and not p.name.startswith("."))
+    for path in paths:
+        head = path.read_bytes()[:200].decode("utf-8", errors="replace").lstrip("\ufeff")
+        try:
+            if head.startswith("@@"):
+                frames.append(read_nav_wide_tables(path))
+            elif head.startswith("kilde_url"):
+                frames.append(read_nav_long_csv(path))
+            else:
+                frames.append(read_ssb_table(path))
+        except (ReferenceFormatError, UnicodeDecodeError, ValueError) as exc:
+            findings.append(
+                Finding(
+                    "reference",
+                    path.name,
+                    None,
+                    None,
+                    ERROR,
+                    "reference_format",
+                    str(exc).splitlines()[0],
+                )
+            )
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return empty_reference_frame(), findings
+    return pd.concat(frames, ignore_index=True), findings
 
 
 def quality_findings(ctx: RunContext) -> list[Finding]:
