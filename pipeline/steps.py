@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
+from pipeline.failpoints import crash_point
 from pipeline.findings import ERROR, FINDING_COLUMNS, WARNING, Finding, findings_frame
 from pipeline.indicators import (
     MANUAL_MEASUREMENTS_COLUMNS,
@@ -351,6 +352,7 @@ def build_internal(
             con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
         )
         create_staging(con, frames)
+        crash_point("loading")
         load_nav_staging(con, frames.get("stg_nav_diagnosis", empty_staging_frame()))
         transform(con)
         build_diagnosis_marts(con)

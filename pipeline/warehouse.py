@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 
 from pipeline.calendar import norwegian_public_holidays
 from pipeline.errors import UserError
+from pipeline.failpoints import crash_point
 from pipeline.profile import SCHEMAS_DIR, Profile
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -148,7 +149,9 @@ def publish(
     schema = schema or load_warehouse_schema()
     analytics_path = Path(analytics_path)
     tmp_path = analytics_path.with_name(f".{analytics_path.name}.{os.getpid()}.new")
-    tmp_path.unlink(missing_ok=True)
+    # Leftovers of a run that was killed while publishing: never published, safe to remove.
+    for stale in analytics_path.parent.glob(f".{analytics_path.name}.*.new*"):
+        stale.unlink(missing_ok=True)
     extra_tables = extra_tables or {}
     con = duckdb.connect(str(tmp_path))
     try:
@@ -171,6 +174,7 @@ def publish(
         tmp_path.unlink(missing_ok=True)
         raise
     con.close()
+    crash_point("publishing")
     os.replace(tmp_path, analytics_path)
     return analytics_path
 
