@@ -38,6 +38,7 @@ from pipeline.reference import (
     read_ssb_table,
 )
 from pipeline.validate import validate_file
+from pipeline.validation_report import write_validation_report
 from pipeline.warehouse import (
     ANALYTICS_DB,
     INTERNAL_DB,
@@ -98,6 +99,10 @@ class RunContext:
     @property
     def analytics_path(self) -> Path:
         return self.warehouse_dir / ANALYTICS_DB
+
+    @property
+    def validation_report_path(self) -> Path:
+        return self.warehouse_dir / "validering.html"
 
     @property
     def rejected_dir(self) -> Path:
@@ -452,11 +457,13 @@ def findings_table(ctx: RunContext, findings: list[Finding]) -> pd.DataFrame:
 
 
 def publish_analytics(ctx: RunContext, findings: list[Finding], loaded: list[LoadedFile]) -> Path:
-    return publish(
+    """Publish analytics.duckdb, then the validation report beside it (validering.html)."""
+    log = load_log_frame(ctx, loaded)
+    table = findings_table(ctx, findings)
+    path = publish(
         ctx.internal_path,
         ctx.analytics_path,
-        extra_tables={
-            "validation_findings": findings_table(ctx, findings),
-            "load_log": load_log_frame(ctx, loaded),
-        },
+        extra_tables={"validation_findings": table, "load_log": log},
     )
+    write_validation_report(ctx.validation_report_path, ctx.run_id, ctx.as_of, log, table)
+    return path
