@@ -126,6 +126,18 @@ def test_employment_ending_inside_a_spell_stops_the_count_and_reports_the_rest(t
     assert finding[1].startswith("9 dag(er)")
 
 
+def test_absence_with_no_day_inside_any_employment_is_an_error_finding(tmp_path):
+    con = build(tmp_path, [("p1", "U1", 100, "2014-01-01", "2014-01-31"),
+                           ("p2", "U1", 100, *FULL_YEAR)],
+                [("p1", "SYK", "2014-02-03", "2014-02-07", None, None),
+                 ("p2", "SYK", "2014-02-03", "2014-02-03", None, "U2")])
+    found = con.execute("SELECT line, severity, rule FROM core_quality_findings ORDER BY line"
+                        ).fetchall()
+    assert found == [(2, "error", "absence_without_employment"),
+                     (3, "error", "absence_without_employment")]
+    assert lost(con) == Decimal("0")
+
+
 def test_overlapping_spells_doctor_first_then_self_capped_at_the_position(tmp_path):
     # SYK 50 % Mon-Fri, EGM 100 % Wed-Thu: doctor 0.5 x 5 = 2.5; self fills the other half on
     # Wed and Thu = 1.0. Total 3.5, never more than 1 per day.

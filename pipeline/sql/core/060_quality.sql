@@ -52,7 +52,8 @@ outside AS (
     SELECT
         d.source_file,
         d.source_line,
-        (d.to_date - d.from_date + 1) - coalesce(c.covered_days, 0) AS days_outside
+        (d.to_date - d.from_date + 1) - coalesce(c.covered_days, 0) AS days_outside,
+        coalesce(c.covered_days, 0) = 0 AS is_wholly_outside
     FROM spell_days AS d
     LEFT JOIN covered AS c USING (absence_id)
     WHERE (d.to_date - d.from_date + 1) - coalesce(c.covered_days, 0) > 0
@@ -73,8 +74,15 @@ SELECT
     source_file,
     source_line,
     'Fra dato',
-    'warning',
-    'absence_outside_employment',
-    CAST(days_outside AS VARCHAR) || ' dag(er) av fraværet ligger utenfor personens arbeidsforhold '
-        || '(ved arbeidsstedet) og er ikke talt med. Sjekk datoene eller arbeidsforholdet.'
+    CASE WHEN is_wholly_outside THEN 'error' ELSE 'warning' END,
+    CASE WHEN is_wholly_outside THEN 'absence_without_employment'
+        ELSE 'absence_outside_employment' END,
+    CASE
+        WHEN is_wholly_outside THEN 'Fraværet har ingen dag innenfor et arbeidsforhold personen '
+            || 'har (ved arbeidsstedet) og er ikke talt med. Sjekk ressursnummer, arbeidssted '
+            || 'og datoer.'
+        ELSE CAST(days_outside AS VARCHAR) || ' dag(er) av fraværet ligger utenfor personens '
+            || 'arbeidsforhold (ved arbeidsstedet) og er ikke talt med. Sjekk datoene eller '
+            || 'arbeidsforholdet.'
+    END
 FROM outside;
