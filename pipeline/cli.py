@@ -71,15 +71,15 @@ def generate(
     employees: Annotated[int, typer.Option(help="Antall ansatte i eksempelkommunen.")] = 450,
     seed: Annotated[
         int, typer.Option(help="Frø for tilfeldige tall (samme frø, samme filer).")
-    ] = 2014,
+    ] = 36,
 ) -> None:
     """Lag Agresso-uttrekk (og NAV-fil) for en realistisk eksempelkommune."""
-    from pipeline.generate import generate_municipality
+    from pipeline.generate import copy_reference_data, generate_municipality
 
     raw = raw_dir or Settings().raw_dir
     summary = generate_municipality(raw, employees=employees, seed=seed)
     typer.echo(f"Eksempelkommune med {employees} ansatte skrevet til {raw}:")
-    for path in summary.paths:
+    for path in [*summary.paths, *copy_reference_data(raw)]:
         typer.echo(f"  {path}")
 
 

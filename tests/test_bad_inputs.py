@@ -27,8 +27,9 @@ ABSENCES = (
 )
 
 
-def load(tmp_path: Path, name: str, content: bytes | str, source: str,
-         previous_rows: int | None = None) -> steps.LoadedFile:
+def load(
+    tmp_path: Path, name: str, content: bytes | str, source: str, previous_rows: int | None = None
+) -> steps.LoadedFile:
     folder = tmp_path / "agresso"
     folder.mkdir(exist_ok=True)
     path = folder / name
@@ -138,8 +139,16 @@ def test_file_in_the_wrong_folder(tmp_path):
         (";;3010", ";;9999", (3, "Arbeidssted", "unit_unknown")),
         ("50;2010\r\n", "50;2010\r\n10003;SYK;03.03.2014;07.", (5, "Til dato", "date_unparseable")),
     ],
-    ids=["impossible-date", "american-dates", "end-before-start", "grade-0", "grade-140",
-         "unknown-code", "unknown-unit", "truncated-last-line"],
+    ids=[
+        "impossible-date",
+        "american-dates",
+        "end-before-start",
+        "grade-0",
+        "grade-140",
+        "unknown-code",
+        "unknown-unit",
+        "truncated-last-line",
+    ],
 )
 def test_bad_absence_row_is_quarantined_and_the_rest_loads(tmp_path, old, new, expected):
     content = ABSENCES.replace(old, new)
@@ -174,11 +183,14 @@ def test_duplicate_row_keeps_the_first_copy(tmp_path):
 
 
 def test_extra_unknown_column_is_reported_and_not_read(tmp_path):
-    content = "\r\n".join(line + (";Merknad" if i == 0 else ";fritekst")
-                          for i, line in enumerate(ABSENCES.splitlines()))
+    content = "\r\n".join(
+        line + (";Merknad" if i == 0 else ";fritekst")
+        for i, line in enumerate(ABSENCES.splitlines())
+    )
     lf = load(tmp_path, "fravaer.csv", content, "absences")
     assert [(f.column, f.rule, f.severity) for f in lf.findings] == [
-        ("Merknad", "column_unknown", "warning")]
+        ("Merknad", "column_unknown", "warning")
+    ]
     assert lf.rows_loaded == 3 and "Merknad" not in lf.frame.columns
 
 
@@ -197,8 +209,10 @@ def test_identity_numbers_under_a_harmless_header_are_dropped_and_reported(tmp_p
 
 
 def test_name_column_is_dropped_and_never_stored(tmp_path):
-    content = "\r\n".join(line + (";Navn" if i == 0 else ";Kari Nordmann")
-                          for i, line in enumerate(ABSENCES.splitlines()))
+    content = "\r\n".join(
+        line + (";Navn" if i == 0 else ";Kari Nordmann")
+        for i, line in enumerate(ABSENCES.splitlines())
+    )
     lf = load(tmp_path, "fravaer.csv", content, "absences")
     assert lf.rows_loaded == 3 and lf.findings == []
     assert "Nordmann" not in lf.frame.to_string()

@@ -127,14 +127,21 @@ def test_employment_ending_inside_a_spell_stops_the_count_and_reports_the_rest(t
 
 
 def test_absence_with_no_day_inside_any_employment_is_an_error_finding(tmp_path):
-    con = build(tmp_path, [("p1", "U1", 100, "2014-01-01", "2014-01-31"),
-                           ("p2", "U1", 100, *FULL_YEAR)],
-                [("p1", "SYK", "2014-02-03", "2014-02-07", None, None),
-                 ("p2", "SYK", "2014-02-03", "2014-02-03", None, "U2")])
-    found = con.execute("SELECT line, severity, rule FROM core_quality_findings ORDER BY line"
-                        ).fetchall()
-    assert found == [(2, "error", "absence_without_employment"),
-                     (3, "error", "absence_without_employment")]
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, "2014-01-01", "2014-01-31"), ("p2", "U1", 100, *FULL_YEAR)],
+        [
+            ("p1", "SYK", "2014-02-03", "2014-02-07", None, None),
+            ("p2", "SYK", "2014-02-03", "2014-02-03", None, "U2"),
+        ],
+    )
+    found = con.execute(
+        "SELECT line, severity, rule FROM core_quality_findings ORDER BY line"
+    ).fetchall()
+    assert found == [
+        (2, "error", "absence_without_employment"),
+        (3, "error", "absence_without_employment"),
+    ]
     assert lost(con) == Decimal("0")
 
 

@@ -33,9 +33,22 @@ def run(raw, warehouse, crash_at: str | None = None) -> subprocess.CompletedProc
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "run", "--raw-dir", str(raw),
-             "--warehouse-dir", str(warehouse), "--as-of", AS_OF],
-            env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "run",
+                "--raw-dir",
+                str(raw),
+                "--warehouse-dir",
+                str(warehouse),
+                "--as-of",
+                AS_OF,
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             returncode = process.wait(timeout=600)
@@ -119,8 +132,10 @@ def test_published_database_holds_no_pseudonym_name_or_identity_number(clean):
     assert len(pseudonyms) == 12
     con = duckdb.connect(str(clean_root / "warehouse" / "analytics.duckdb"), read_only=True)
     text = "\n".join(
-        str(v) for t in load_warehouse_schema()["tables"]
-        for row in con.execute(f"SELECT * FROM {t}").fetchall() for v in row
+        str(v)
+        for t in load_warehouse_schema()["tables"]
+        for row in con.execute(f"SELECT * FROM {t}").fetchall()
+        for v in row
     )
     con.close()
     assert not any(p in text for p in pseudonyms)

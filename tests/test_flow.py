@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from pipeline.generate import generate_municipality
 
+from pipeline.generate import generate_municipality
 from pipeline.warehouse import load_warehouse_schema
 
 pytestmark = pytest.mark.integration
@@ -21,7 +21,7 @@ def published(tmp_path_factory, prefect_harness):
 
     root = tmp_path_factory.mktemp("municipality")
     raw, warehouse = root / "raw", root / "warehouse"
-    generate_municipality(raw, employees=450, seed=2014)
+    generate_municipality(raw)  # the default sample: 450 employees
     summary = nightly(raw_dir=raw, warehouse_dir=warehouse, as_of=AS_OF)
     con = duckdb.connect(str(summary.analytics_path), read_only=True)
     yield summary, con, raw
