@@ -21,6 +21,7 @@ from pipeline.nav import read_nav_folder
 from pipeline.plan import load_plan
 from pipeline.privacy import load_or_create_key
 from pipeline.profile import load_profile
+from pipeline.settings import Settings
 
 
 @dataclass
@@ -153,8 +154,13 @@ def nightly(
     profile_path: Path | None = None,
     plan_path: Path | None = None,
 ) -> NightlySummary:
-    """Read every export under raw_dir, validate, load, compute and publish analytics.duckdb."""
+    """Read every export under raw_dir, validate, load, compute and publish analytics.duckdb.
+
+    plan_path defaults to the project's plan.yaml (SICKLEAVE_PLAN_PATH); without a plan file the
+    indicator tables are simply not built."""
     profile = load_profile(profile_path)
+    if plan_path is None and Settings().plan_path.exists():
+        plan_path = Settings().plan_path
     ctx = steps.RunContext(
         Path(raw_dir),
         Path(warehouse_dir),

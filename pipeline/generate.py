@@ -10,7 +10,7 @@ sector and the quarter (seasonality: Q1 high, Q3 low), with heavy-tailed duratio
 notes and self-certified days that run into doctor-certified spells. The intensities below were
 calibrated so the expected quarterly rates match the seed's measured figures (SPEC section 1):
 at 20 000 employees every quarter lands within half a point. At 450 employees the few long cases
-move a quarter by a point or more from one seed to the next; the default seed (36) is one whose
+move a quarter by a point or more from one seed to the next; the default seed (74) is one whose
 sample lands within about a point of the seed's figures for the municipality and for Helse,
 omsorg og velferd, with the seasonal shape intact.
 """
@@ -181,10 +181,22 @@ POSITION_WEIGHTS = {
 # calibrated so the expected rates match the seed's figures for 2013K1-2014K2 (see module
 # docstring); other quarters use the seasonal mean of the same quarter of the year.
 DOCTOR_INTENSITY = {
-    "20": {"2013K1": 0.00535, "2013K2": 0.00322, "2013K3": 0.00280, "2013K4": 0.00319,
-           "2014K1": 0.00395, "2014K2": 0.00590},
-    "other": {"2013K1": 0.00366, "2013K2": 0.00151, "2013K3": 0.00176, "2013K4": 0.00323,
-              "2014K1": 0.00329, "2014K2": 0.00139},
+    "20": {
+        "2013K1": 0.00535,
+        "2013K2": 0.00322,
+        "2013K3": 0.00280,
+        "2013K4": 0.00319,
+        "2014K1": 0.00395,
+        "2014K2": 0.00590,
+    },
+    "other": {
+        "2013K1": 0.00366,
+        "2013K2": 0.00151,
+        "2013K3": 0.00176,
+        "2013K4": 0.00323,
+        "2014K1": 0.00329,
+        "2014K2": 0.00139,
+    },
 }
 SELF_INTENSITY = {1: 0.0072, 2: 0.0058, 3: 0.0046, 4: 0.0063}  # by quarter of the year
 BURN_IN_DAYS = 183  # spells drawn from half a year earlier, so long cases carry into the history
@@ -224,7 +236,7 @@ class GenerationSummary:
 def generate_municipality(
     raw_dir: Path,
     employees: int = 450,
-    seed: int = 36,
+    seed: int = 74,
     start: dt.date = dt.date(2013, 1, 1),
     end: dt.date = dt.date(2014, 6, 30),
     profile: Profile | None = None,
@@ -617,8 +629,10 @@ def _nav_diagnosis(
             sums["lost"] *= rng.uniform(0.96, 1.04)
             for group, values in sums.iterrows():
                 rows.append((label, scope, group, values["lost"], int(values["case"])))
+            # NAV prints the total as its own row, shown even where small groups are masked.
+            rows.append((label, scope, "I alt", sums["lost"].sum(), int(sums["case"].sum())))
     nav = pd.DataFrame(rows, columns=["Kvartal", "Sektor", "Diagnosegruppe", "lost", "cases"])
-    masked = nav["cases"] < 5
+    masked = (nav["cases"] < 5) & (nav["Diagnosegruppe"] != "I alt")
     nav["Tapte dagsverk"] = nav["lost"].map(_nav_number)
     nav["Tilfeller"] = nav["cases"].map(lambda c: _nav_number(c, 0))
     nav.loc[masked & (nav["Sektor"] != "Alle"), ["Tapte dagsverk", "Tilfeller"]] = "*"

@@ -157,7 +157,16 @@ def publish(
     try:
         con.execute(f"ATTACH {_sql_string(str(internal_path))} AS internal (READ_ONLY)")
         run_sql_file(con, SQL_DIR / "macros.sql")
+        internal_tables = {
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'internal' "
+                "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'internal'"
+            ).fetchall()
+        }
         for table, spec in schema["tables"].items():
+            if spec.get("optional") and table not in internal_tables | set(extra_tables):
+                continue  # e.g. the plan tables of a run without a plan file
             if table in extra_tables:
                 con.register("frame", extra_tables[table])
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
