@@ -14,6 +14,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.alerts import alert_failed_run
+from flows.operations import fingerprint_inputs, finish_night, unchanged_since_last_run
 from pipeline import steps
 from pipeline.findings import ERROR, Finding
 from pipeline.privacy import load_or_create_key
@@ -30,6 +32,7 @@ class NightlySummary:
     rows_loaded: int
     findings: int
     errors: int
+    skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
 
 
 def retry_only_when_locked(task, task_run, state) -> bool:
@@ -104,7 +107,12 @@ def publish(ctx: steps.RunContext, findings: list[Finding], loaded: list[steps.L
     return path
 
 
-@flow(name="sickleave-nightly", log_prints=True)
+@flow(
+    name="sickleave-nightly",
+    log_prints=True,
+    on_failure=[alert_failed_run],
+    on_crashed=[alert_failed_run],
+)
 def nightly(
     raw_dir: Path,
     warehouse_dir: Path,
@@ -112,6 +120,7 @@ def nightly(
     mask_threshold: int = 5,
     municipality_name: str = "Hele kommunen",
     profile_path: Path | None = None,
+    force: bool = False,
 ) -> NightlySummary:
     """Read every export under raw_dir, validate, load, compute and publish analytics.duckdb."""
     profile = load_profile(profile_path)
@@ -123,6 +132,11 @@ def nightly(
         municipality_name,
     )
     steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
+    fingerprint = fingerprint_inputs(ctx, profile.path)
+    if not force and unchanged_since_last_run(ctx, fingerprint):
+        summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
+        finish_night(ctx, summary, [], [], fingerprint)
+        return summary
     key = load_or_create_key()
     files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
     loaded: list[steps.LoadedFile] = []
@@ -134,7 +148,7 @@ def nightly(
     findings = [f for lf in loaded for f in lf.findings]
     findings += load_and_transform(ctx, profile.path, loaded)
     path = publish(ctx, findings, loaded)
-    return NightlySummary(
+    summary = NightlySummary(
         run_id=ctx.run_id,
         as_of=ctx.as_of,
         analytics_path=path,
@@ -144,3 +158,5 @@ def nightly(
         findings=len(findings),
         errors=sum(1 for f in findings if f.severity == ERROR),
     )
+    finish_night(ctx, summary, loaded, findings, fingerprint)
+    return summary
