@@ -14,6 +14,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.alerts import alert_failed_run
+from flows.operations import fingerprint_inputs, finish_night, unchanged_since_last_run
 from pipeline import steps
 from pipeline.findings import ERROR, Finding
 from pipeline.manual import read_manual_measurements
@@ -34,6 +36,7 @@ class NightlySummary:
     rows_loaded: int
     findings: int
     errors: int
+    skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
 
 
 def retry_only_when_locked(task, task_run, state) -> bool:
@@ -144,7 +147,12 @@ def publish(ctx: steps.RunContext, findings: list[Finding], loaded: list[steps.L
     return path
 
 
-@flow(name="sickleave-nightly", log_prints=True)
+@flow(
+    name="sickleave-nightly",
+    log_prints=True,
+    on_failure=[alert_failed_run],
+    on_crashed=[alert_failed_run],
+)
 def nightly(
     raw_dir: Path,
     warehouse_dir: Path,
@@ -153,6 +161,7 @@ def nightly(
     municipality_name: str = "Hele kommunen",
     profile_path: Path | None = None,
     plan_path: Path | None = None,
+    force: bool = False,
 ) -> NightlySummary:
     """Read every export under raw_dir, validate, load, compute and publish analytics.duckdb.
 
@@ -169,6 +178,11 @@ def nightly(
         municipality_name,
     )
     steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
+    fingerprint = fingerprint_inputs(ctx, profile.path)
+    if not force and unchanged_since_last_run(ctx, fingerprint):
+        summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
+        finish_night(ctx, summary, [], [], fingerprint)
+        return summary
     key = load_or_create_key()
     previous = steps.previous_load_log(ctx.analytics_path)
     files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
@@ -205,7 +219,7 @@ def nightly(
     quality, loaded = load_and_transform(ctx, profile.path, plan_path, loaded, extra)
     findings += quality
     path = publish(ctx, findings, loaded)
-    return NightlySummary(
+    summary = NightlySummary(
         run_id=ctx.run_id,
         as_of=ctx.as_of,
         analytics_path=path,
@@ -215,3 +229,5 @@ def nightly(
         findings=len(findings),
         errors=sum(1 for f in findings if f.severity == ERROR),
     )
+    finish_night(ctx, summary, loaded, findings, fingerprint)
+    return summary

@@ -39,7 +39,9 @@ def _parse_date(text: str | None) -> dt.date | None:
         ) from None
 
 
-def _run_flow(raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None) -> None:
+def _run_flow(
+    raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None, force: bool = False
+) -> None:
     from pipeline.profile import load_profile
     from pipeline.steps import check_directories
 
@@ -61,7 +63,13 @@ def _run_flow(raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None) -> None
         plan_path=plan_path,
         mask_threshold=settings.mask_threshold,
         municipality_name=settings.municipality_name,
+        force=force,
     )
+    if summary.skipped:
+        typer.echo(
+            "Ingen endringer i inndata siden forrige kjøring: ingenting er lest inn eller "
+            "beregnet på nytt (bruk --force for å beregne likevel)."
+        )
     print_headline(summary)
 
 
@@ -90,12 +98,74 @@ def run(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Beregn alt på nytt selv om inndata er uendret.")
+    ] = False,
 ) -> None:
     """Kjør nattjobben én gang gjennom Prefect: les, valider, last, beregn og publiser."""
     settings = Settings()
     _run_flow(
-        raw_dir or settings.raw_dir, warehouse_dir or settings.warehouse_dir, _parse_date(as_of)
+        raw_dir or settings.raw_dir,
+        warehouse_dir or settings.warehouse_dir,
+        _parse_date(as_of),
+        force=force,
     )
+
+
+@app.command()
+def rebuild(
+    raw_dir: RawDir = None,
+    warehouse_dir: WarehouseDir = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
+    ] = None,
+) -> None:
+    """Bygg databasene på nytt fra inndatamappen alene (som run --force).
+
+    Inndatamappen er arkivet: alt som publiseres, beregnes fra filene der. Slettede eller
+    ødelagte databaser gjenskapes med denne kommandoen; en tidligere natt med --as-of.
+    """
+    rebuild_settings = Settings()
+    _run_flow(
+        raw_dir or rebuild_settings.raw_dir,
+        warehouse_dir or rebuild_settings.warehouse_dir,
+        _parse_date(as_of),
+        force=True,
+    )
+
+
+@app.command()
+def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
+    """Kjør nattjobben etter timeplan mot en Prefect-server (går til den stoppes).
+
+    Tidspunkt: SICKLEAVE_SCHEDULE_CRON (standard «0 2 * * *») i SICKLEAVE_SCHEDULE_TIMEZONE
+    (standard Europe/Oslo). Krever PREFECT_API_URL, f.eks. http://127.0.0.1:4200/api.
+    """
+    import os
+
+    from pipeline.profile import load_profile
+    from pipeline.steps import check_directories
+
+    serve_settings = Settings()
+    raw = raw_dir or serve_settings.raw_dir
+    warehouse = warehouse_dir or serve_settings.warehouse_dir
+    api_url = os.environ.get("PREFECT_API_URL", "")
+    if not api_url:
+        # Without a server nothing is ever scheduled (the temporary server has no scheduler).
+        raise UserError(
+            "PREFECT_API_URL er ikke satt. Start Prefect-serveren (prefect server start) og sett "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api; se docs/operations.md."
+        )
+    check_directories(raw, warehouse)
+    load_profile()
+    configure_prefect_environment()
+    from flows.deploy import serve_nightly
+
+    typer.echo(
+        f"Nattjobben kjøres «{serve_settings.schedule_cron}» ({serve_settings.schedule_timezone})"
+        f" på {raw}; følg kjøringene i Prefect ({api_url.removesuffix('/api')})."
+    )
+    serve_nightly(raw, warehouse, serve_settings, api_url)
 
 
 @app.command()

@@ -21,6 +21,17 @@ class Settings(BaseSettings):
     municipality_name: str = "Hele kommunen"
     # The gevinstplan: indicators and yearly targets (one file; HR edits it, no code changes).
     plan_path: Path = PROJECT_ROOT / "plan.yaml"
+    # `sickleave serve`: when the nightly run starts (cron, in the given IANA time zone, so the
+    # run stays at 02:00 local time across daylight saving).
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "Europe/Oslo"
+    # Apprise URLs, comma-separated, for failed runs and nights with rejected files; empty = none.
+    alert_urls: str = ""
+
+    @property
+    def alert_url_list(self) -> list[str]:
+        """The alert URLs one by one, blanks dropped."""
+        return [url.strip() for url in self.alert_urls.split(",") if url.strip()]
 
 
 def configure_prefect_environment() -> None:

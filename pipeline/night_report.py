@@ -1,0 +1,198 @@
+"""What one night tells the operator and HR: the latest published figures, what was read and
+rejected, and how the headline figures moved since the previous publish.
+
+Plain functions over plain data; flows/artifacts.py turns the results into Prefect artifacts.
+Only aggregated, masked figures from the published database appear here, never a person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipeline.findings import ERROR, Finding
+from pipeline.headline import norwegian_number
+from pipeline.warehouse import connect
+
+LEVEL_NAMES = {"municipality": "Hele kommunen", "sector": "Sektor"}
+FIGURE_COLUMNS = ["sick_leave_pct", "self_certified_pct", "doctor_certified_pct"]
+
+
+def latest_figures(analytics_path: Path) -> dict[str, Any]:
+    """Municipality and sector figures of the latest quarter in the published database.
+
+    The latest complete quarter when there is one (as the run's headline), else the latest.
+    Percentages are kept as decimal strings ("11.1") so they survive JSON exactly.
+    """
+    con = connect(Path(analytics_path), read_only=True)
+    try:
+        quarter, is_complete = con.execute(
+            "SELECT quarter, is_complete FROM quarters "
+            "ORDER BY is_complete DESC, quarter DESC LIMIT 1"
+        ).fetchone()
+        rows = con.execute(
+            f"""
+            SELECT scope_level, scope_code, scope_name, {", ".join(FIGURE_COLUMNS)},
+                persons, is_masked
+            FROM sick_leave_quarterly
+            WHERE quarter = ? AND scope_level IN ('municipality', 'sector')
+            ORDER BY scope_level = 'sector', scope_code
+            """,
+            [quarter],
+        ).fetchall()
+    finally:
+        con.close()
+    figures = []
+    for level, code, name, *values, persons, masked in rows:
+        row = {"scope_level": level, "scope_code": code, "scope_name": name}
+        row.update(
+            {c: None if v is None else str(v) for c, v in zip(FIGURE_COLUMNS, values, strict=True)}
+        )
+        row.update({"persons": persons, "is_masked": bool(masked)})
+        figures.append(row)
+    return {"quarter": quarter, "is_complete": bool(is_complete), "rows": figures}
+
+
+def _pct(value: str | None, masked: bool) -> str:
+    if masked:
+        return "skjult"
+    return "–" if value is None else norwegian_number(Decimal(value))
+
+
+def status_table(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The latest quarter's figures as rows with Norwegian column names, as HR reads them."""
+    return [
+        {
+            "Kvartal": figures["quarter"] + ("" if figures["is_complete"] else " (ufullstendig)"),
+            "Nivå": LEVEL_NAMES.get(row["scope_level"], row["scope_level"]),
+            "Kode": row["scope_code"],
+            "Navn": row["scope_name"],
+            "Sykefravær %": _pct(row["sick_leave_pct"], row["is_masked"]),
+            "Egenmeldt %": _pct(row["self_certified_pct"], row["is_masked"]),
+            "Legemeldt %": _pct(row["doctor_certified_pct"], row["is_masked"]),
+            "Personer": "skjult" if row["is_masked"] else row["persons"],
+        }
+        for row in figures["rows"]
+    ]
+
+
+def headline_changes(
+    current: dict[str, Any], previous: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Sick-leave percentage now and at the previous publish, per municipality/sector.
+
+    `change` is in percentage points (Decimal), None when either side has no value (masked,
+    no data, or the group is new).
+    """
+    before: dict[tuple[str, str], dict[str, Any]] = {}
+    previous_quarter = None
+    if previous:
+        previous_quarter = previous.get("quarter")
+        before = {(r["scope_level"], r["scope_code"]): r for r in previous.get("rows", [])}
+    changes = []
+    for row in current["rows"]:
+        old = before.get((row["scope_level"], row["scope_code"]))
+        now_value = None if row["is_masked"] else row["sick_leave_pct"]
+        old_value = None if old is None or old["is_masked"] else old["sick_leave_pct"]
+        change = None
+        if now_value is not None and old_value is not None:
+            change = Decimal(now_value) - Decimal(old_value)
+        changes.append(
+            {
+                "scope_level": row["scope_level"],
+                "scope_name": row["scope_name"],
+                "previous_quarter": previous_quarter if old is not None else None,
+                "previous": old_value,
+                "current": now_value,
+                "is_masked": row["is_masked"],
+                "change": change,
+            }
+        )
+    return changes
+
+
+def _signed(value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    text = norwegian_number(abs(value))
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
+def summary_markdown(
+    *,
+    night: str,
+    run_id: str,
+    as_of: str,
+    skipped: bool,
+    files_read: int,
+    rejected: list[tuple[str, str]],
+    rows_loaded: int,
+    findings: list[Finding],
+    current: dict[str, Any] | None,
+    previous: dict[str, Any] | None,
+    previous_run: dict[str, Any] | None = None,
+) -> str:
+    """The night summary in Norwegian markdown: status, counts, rejected files, findings per
+    rule and the headline figures against the previous publish.
+
+    `night` is the run's date as shown (dd.mm.yyyy), `as_of` likewise; `previous_run` is the last
+    publish's record (run_id, finished_at), `previous` its figures.
+    """
+    lines = [f"# Nattkjøring sykefravær {night}", ""]
+    if skipped:
+        since = ""
+        if previous_run:
+            since = (
+                f" (kjøring {previous_run.get('run_id', '?')}, "
+                f"{str(previous_run.get('finished_at', '?'))[:16].replace('T', ' ')})"
+            )
+        lines += [
+            f"**Ingen endringer** i inndata siden forrige publisering{since}: ingenting er lest "
+            "inn eller beregnet på nytt, og de publiserte tallene er uendret. "
+            "Kjør `sickleave run --force` for å beregne likevel.",
+            "",
+        ]
+    else:
+        lines += [f"**Ny beregning** (kjøring {run_id}, beregnet per {as_of}).", ""]
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    lines += [
+        "| | Antall |",
+        "|---|---:|",
+        f"| Filer lest | {files_read} |",
+        f"| Filer avvist | {len(rejected)} |",
+        f"| Rader lest inn | {rows_loaded} |",
+        f"| Funn (feil) | {len(findings)} ({errors}) |",
+        "",
+    ]
+    if rejected:
+        lines += ["## Avviste filer (ikke med i tallene)", ""]
+        lines += [f"- `{name}`: {reason}" for name, reason in rejected]
+        lines += ["", "Rett filen og legg den i inndatamappen igjen; neste natt leses den inn.", ""]
+    if findings:
+        lines += ["## Funn per regel", "", "| Regel | Alvorlighet | Antall |", "|---|---|---:|"]
+        counts = Counter((f.rule, f.severity) for f in findings)
+        for (rule, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"| {rule} | {'feil' if severity == ERROR else 'advarsel'} | {n} |")
+        lines += ["", "Detaljer (fil, linje, kolonne, årsak) i tabellen `validation_findings`.", ""]
+    if current:
+        state = "helt kvartal" if current["is_complete"] else "ufullstendig kvartal"
+        lines += [
+            f"## Sykefravær {current['quarter']} ({state}) mot forrige publisering",
+            "",
+            "| Nivå | Navn | Forrige | Nå | Endring (prosentpoeng) |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for c in headline_changes(current, previous):
+            old = "–" if c["previous"] is None else f"{norwegian_number(Decimal(c['previous']))} %"
+            if c["previous"] is not None and c["previous_quarter"] != current["quarter"]:
+                old += f" ({c['previous_quarter']})"
+            now = "skjult" if c["is_masked"] else "–"
+            if c["current"] is not None:
+                now = f"{norwegian_number(Decimal(c['current']))} %"
+            level = LEVEL_NAMES.get(c["scope_level"], c["scope_level"])
+            change = _signed(c["change"])
+            lines.append(f"| {level} | {c['scope_name']} | {old} | {now} | {change} |")
+        lines.append("")
+    return "\n".join(lines)
