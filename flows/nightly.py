@@ -39,6 +39,9 @@ class NightlySummary:
     skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
 
 
+FINDINGS_LOGGED_PER_FILE = 20
+
+
 def retry_only_when_locked(task, task_run, state) -> bool:
     """A locked database file is worth a retry; a bad file or a bug is not."""
     try:
@@ -62,6 +65,23 @@ def read_file(
         path, source, load_profile(profile_path), key, known_units, previous_rows
     )
     log = get_run_logger()
+    # Each finding in the run's log (values are never in a finding), a screenful per file;
+    # the validation report and validation_findings hold them all.
+    for finding in loaded.findings[:FINDINGS_LOGGED_PER_FILE]:
+        log.warning(
+            "%s linje %s, kolonne %s: %s [%s]",
+            finding.file,
+            finding.line or "-",
+            finding.column or "-",
+            finding.message,
+            finding.rule,
+        )
+    if len(loaded.findings) > FINDINGS_LOGGED_PER_FILE:
+        log.warning(
+            "%s: %d funn til, se validering.html",
+            path.name,
+            len(loaded.findings) - FINDINGS_LOGGED_PER_FILE,
+        )
     if loaded.rejected_reason:
         log.warning("%s rejected: %s", path.name, loaded.rejected_reason)
     else:

@@ -1,0 +1,110 @@
+"""User errors end as one sentence on stderr and a non-zero exit, never a traceback."""
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipeline.privacy import load_or_create_key
+
+
+def sickleave(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_one_sentence(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Feil: "), result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_missing_input_folder(tmp_path):
+    result = sickleave("run", "--raw-dir", str(tmp_path / "finnes-ikke"))
+    assert_one_sentence(result, "Fant ikke mappen", "--raw-dir")
+
+
+def test_as_of_date_in_the_wrong_form(tmp_path):
+    assert_one_sentence(sickleave("run", "--as-of", "30.06.2014"), "ÅÅÅÅ-MM-DD")
+
+
+def test_plan_with_a_typo_names_line_and_field(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    text = Path("plan.yaml").read_text("utf-8").replace("direction: max", "direction: maks", 1)
+    plan.write_text(text, encoding="utf-8")
+    (tmp_path / "raw").mkdir()
+    result = sickleave(
+        "run",
+        "--raw-dir",
+        str(tmp_path / "raw"),
+        "--warehouse-dir",
+        str(tmp_path / "wh"),
+        env={"SICKLEAVE_PLAN_PATH": str(plan)},
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "linje" in result.stderr and "direction" in result.stderr and "maks" in result.stderr
+
+
+def test_profile_with_a_typo(tmp_path):
+    profile = tmp_path / "profil.yaml"
+    text = Path("schemas/profiles/default.yaml").read_text("utf-8")
+    profile.write_text(text.replace("EGM: self_certified", "EGM: selfcertified"), "utf-8")
+    (tmp_path / "raw").mkdir()
+    result = sickleave(
+        "run",
+        "--raw-dir",
+        str(tmp_path / "raw"),
+        "--warehouse-dir",
+        str(tmp_path / "wh"),
+        env={"SICKLEAVE_PROFILE": str(profile)},
+    )
+    assert_one_sentence(result, "EGM", "selfcertified")
+
+
+def test_query_before_any_run(tmp_path):
+    assert_one_sentence(
+        sickleave("sql", "SELECT 1", "--warehouse-dir", str(tmp_path)), "sickleave run"
+    )
+
+
+def test_query_with_a_syntax_error_and_a_locked_database(tmp_path):
+    database = tmp_path / "analytics.duckdb"
+    writer = duckdb.connect(str(database))
+    writer.execute("CREATE TABLE t AS SELECT 1 AS x")
+    try:
+        assert_one_sentence(sickleave("sql", "SELECT 1", "--warehouse-dir", str(tmp_path)), "låst")
+    finally:
+        writer.close()
+    assert_one_sentence(
+        sickleave("sql", "SELEC x FROM t", "--warehouse-dir", str(tmp_path)), "Spørringen feilet"
+    )
+    ok = sickleave("sql", "SELECT x FROM t", "--warehouse-dir", str(tmp_path))
+    assert ok.returncode == 0 and "│" in ok.stdout
+
+
+def test_pseudonym_key_is_created_once_with_owner_only_permissions(tmp_path, monkeypatch):
+    monkeypatch.delenv("SICKLEAVE_PSEUDONYM_KEY", raising=False)
+    key_file = tmp_path / "nokkel" / "pseudonym.key"
+    monkeypatch.setenv("SICKLEAVE_KEY_FILE", str(key_file))
+    first = load_or_create_key()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    assert load_or_create_key() == first and len(first) >= 32
+
+
+def test_key_from_the_environment_wins(monkeypatch, tmp_path):
+    monkeypatch.setenv("SICKLEAVE_KEY_FILE", str(tmp_path / "k"))
+    monkeypatch.setenv("SICKLEAVE_PSEUDONYM_KEY", "miljo-nokkel-0123456789abcdef0123456789")
+    assert load_or_create_key() == b"miljo-nokkel-0123456789abcdef0123456789"
+    assert not (tmp_path / "k").exists()
