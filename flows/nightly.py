@@ -198,6 +198,8 @@ def nightly(
         municipality_name,
     )
     steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
+    for leftover in steps.remove_leftovers(ctx):
+        get_run_logger().warning("removed %s, left by an interrupted run", leftover.name)
     fingerprint = fingerprint_inputs(ctx, profile.path)
     if not force and unchanged_since_last_run(ctx, fingerprint):
         summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)

@@ -124,6 +124,17 @@ def check_directories(raw_dir: Path, warehouse_dir: Path) -> None:
         ) from None
 
 
+def remove_leftovers(ctx: RunContext) -> list[Path]:
+    """Remove what a killed run left behind (a half-built internal database, an unpublished
+    analytics file): never published, so safe to delete; done first in every run, so a night
+    that then finds nothing new to do still cleans up."""
+    patterns = [f".{INTERNAL_DB}.building*", f".{ANALYTICS_DB}.*.new*", ".*.html.*.new"]
+    removed = [p for pattern in patterns for p in ctx.warehouse_dir.glob(pattern)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
 def _matches(path: Path, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns)
 

@@ -22,7 +22,9 @@ AS_OF = "2014-06-30"
 MART_TABLES = ["sick_leave_quarterly", "sick_leave_periods", "indicator_status", "quarters"]
 
 
-def run(raw, warehouse, crash_at: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    raw, warehouse, crash_at: str | None = None, force: bool = False
+) -> subprocess.CompletedProcess:
     """One nightly run as its own process group; a crashed run's orphans (Prefect's temporary
     server) are killed with the group so they cannot outlive the test."""
     env = dict(os.environ)
@@ -44,6 +46,7 @@ def run(raw, warehouse, crash_at: str | None = None) -> subprocess.CompletedProc
                 str(warehouse),
                 "--as-of",
                 AS_OF,
+                *(["--force"] if force else []),
             ],
             env=env,
             stdout=output,
@@ -83,7 +86,8 @@ def test_run_killed_midway_leaves_published_state_and_next_run_recovers(tmp_path
     raw = write_sample(tmp_path / "raw")
     before = (warehouse / "analytics.duckdb").read_bytes()
 
-    killed = run(raw, warehouse, crash_at=crash_at)
+    # Same inputs as the published state: --force, or the quiet-night check would skip the work.
+    killed = run(raw, warehouse, crash_at=crash_at, force=True)
     assert killed.returncode == -9  # SIGKILL, as a power cut would
     assert (warehouse / "analytics.duckdb").read_bytes() == before  # published state untouched
 
@@ -114,7 +118,7 @@ def test_analyst_holding_the_database_open_does_not_stop_the_night(tmp_path, cle
     analyst = duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True)
     try:
         before = analyst.execute("SELECT count(*) FROM sick_leave_quarterly").fetchone()
-        result = run(raw, warehouse)
+        result = run(raw, warehouse, force=True)
         assert result.returncode == 0, result.stdout[-2000:]
         # The analyst keeps a consistent snapshot until reconnecting.
         assert analyst.execute("SELECT count(*) FROM sick_leave_quarterly").fetchone() == before
