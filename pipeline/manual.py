@@ -15,7 +15,6 @@ read, is not loaded and becomes a finding; the other lines load.
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,9 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, Finding
 from pipeline.plan import MANUAL_MEASURE, Plan
 from pipeline.profile import Dialect, load_profile
+from pipeline.read import decode, read_csv_text
 
 SOURCE = "manual"
 HEADERS = {"indicator": "Indikator", "period": "Periode", "value": "Verdi", "comment": "Kommentar"}
@@ -236,46 +237,11 @@ def _read_file(path: Path, dialect: Dialect) -> tuple[pd.DataFrame | None, Findi
     def rejected(rule: str, message: str, column: str | None = None):
         return None, Finding(SOURCE, path.name, None, column, ERROR, rule, message)
 
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        text = raw[3:].decode("utf-8", errors="replace")
-    else:
-        text = None
-        # Windows-1252 accepts almost any byte, so it comes last in the profile's list.
-        for encoding in dialect.encodings:
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            return rejected(
-                "manual_encoding_unknown",
-                "Filen kan ikke leses som tekst; lagre den som CSV (semikolondelt) i UTF-8.",
-            )
-    if not text.strip():
-        return rejected("manual_file_empty", "Filen er tom; legg inn målingene eller fjern filen.")
-    header = text.splitlines()[0]
-    if dialect.delimiter not in header:
-        return rejected(
-            "manual_wrong_delimiter",
-            f"Overskriftslinjen er ikke skilt med «{dialect.delimiter}»; lagre filen som "
-            "semikolondelt CSV.",
-        )
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=dialect.delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.ParserError:
-        return rejected(
-            "manual_csv_malformed",
-            "Filen kan ikke tolkes som semikolondelt CSV; sjekk at ingen linje har flere "
-            "kolonner enn overskriften.",
-        )
+        text, _ = decode(path.read_bytes(), dialect.encodings)
+        frame = read_csv_text(text, dialect)
+    except FileRejected as exc:
+        return rejected(f"manual_{exc.rule}", exc.reason)
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [h for h in REQUIRED_HEADERS if h not in frame.columns]
     if missing:
@@ -286,5 +252,5 @@ def _read_file(path: Path, dialect: Dialect) -> tuple[pd.DataFrame | None, Findi
             column=missing[0],
         )
     frame["source_file"] = path.name
-    frame["source_line"] = range(2, len(frame) + 2)
+    frame["source_line"] = frame.index  # the line in the file (see read.number_lines)
     return frame, None

@@ -11,8 +11,6 @@ NAV hides small figures ("prikking"): a masked cell is known-unknown. It becomes
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,8 +25,10 @@ from pipeline.diagnosis_groups import (
     classify_labels,
     load_diagnosis_groups,
 )
+from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.profile import Dialect, Profile, Source, load_profile
+from pipeline.read import decode, read_csv_text
 
 SOURCE = "nav_diagnosis"
 
@@ -61,13 +61,8 @@ _NUMBER = r"^-?\d+(?:\.\d+)?$"
 _SPACES = ["\u00a0", "\u202f", " "]
 
 
-class NavFileError(ValueError):
-    """The file cannot be read as a whole; `rule` and the message say why and what to do."""
-
-    def __init__(self, message: str, rule: str, column: str | None = None):
-        super().__init__(message)
-        self.rule = rule
-        self.column = column
+# One error type for a file that cannot be used as a whole, shared with the Agresso readers.
+NavFileError = FileRejected
 
 
 def empty_staging_frame() -> pd.DataFrame:
@@ -78,58 +73,9 @@ def empty_staging_frame() -> pd.DataFrame:
 # --- file reading: bytes -> text -> DataFrame of strings -------------------------------------
 
 
-def decode_bytes(raw: bytes, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> tuple[str, str]:
-    """Decode with the first encoding that accepts every byte; a UTF-8 BOM decides at once.
-
-    Windows-1252 accepts nearly any byte, so it belongs last: a UTF-8 file is read as UTF-8.
-    """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    if b"\x00" in raw[:4096]:
-        raise NavFileError(
-            "Filen er ikke en semikolondelt tekstfil (CSV). Lagre NAV-statistikken som CSV i UTF-8 "
-            "eller Windows-1252 og legg den inn igjen.",
-            rule="not_text",
-        )
-    for encoding in encodings:
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise NavFileError(
-        f"Filen kan ikke leses med tegnsettene {', '.join(encodings)}. Lagre den som UTF-8.",
-        rule="encoding_unknown",
-    )
-
-
-def read_text_frame(text: str, dialect: Dialect) -> pd.DataFrame:
-    """The text as a DataFrame of strings (nothing typed), headers stripped of spaces."""
-    if not text.strip():
-        raise NavFileError("Filen er tom. Hent statistikken fra NAV på nytt.", rule="file_empty")
-    first_line = text.lstrip("\ufeff").splitlines()[0]
-    if dialect.delimiter not in first_line:
-        raise NavFileError(
-            f"Overskriftslinjen er ikke skilt med «{dialect.delimiter}». Lagre filen som "
-            "semikolondelt CSV og legg den inn igjen.",
-            rule="wrong_delimiter",
-        )
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=dialect.delimiter,
-            dtype=str,
-            keep_default_na=False,
-            quoting=csv.QUOTE_MINIMAL,
-            skip_blank_lines=True,
-        )
-    except pd.errors.ParserError as exc:
-        raise NavFileError(
-            f"Filen kan ikke tolkes som semikolondelt CSV ({exc}). Sjekk at ingen linje har flere "
-            "kolonner enn overskriften.",
-            rule="csv_malformed",
-        ) from None
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    return frame
+# Decoding and CSV parsing are the Agresso readers' (one home for the dialect rules).
+decode_bytes = decode
+read_text_frame = read_csv_text
 
 
 def read_nav_diagnosis(
@@ -224,7 +170,9 @@ def parse_nav_diagnosis(
         for h in raw.columns
         if h not in source.header_map()
     ]
-    frame.insert(0, "source_line", range(2, len(frame) + 2))
+    # Frames from read_text_frame are indexed by file line; inline frames count from line 2.
+    lines = frame.index if frame.index.min() >= 2 else range(2, len(frame) + 2)
+    frame.insert(0, "source_line", lines)
     frame.insert(0, "source_file", file_name)
     frame = frame.astype({"source_file": "string"})
     errors = pd.Series(False, index=frame.index)

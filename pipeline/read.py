@@ -38,7 +38,7 @@ class SourceFile:
     dropped_personal_columns: list[str] = field(default_factory=list)
 
 
-def decode(raw: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
+def decode(raw: bytes, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> tuple[str, str]:
     """Decode bytes with the first encoding that accepts them all; a BOM decides at once.
 
     Windows-1252 accepts almost any byte, so it is tried last: a UTF-8 file is always read as UTF-8.
@@ -68,7 +68,9 @@ def decode(raw: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
     )
 
 
-def _read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
+def read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
+    """Decoded CSV text as a DataFrame of strings (nothing typed), headers stripped; raise
+    FileRejected with a reason HR can act on when it is empty or not in the profile's dialect."""
     if not text.strip():
         raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
     first_line = text.splitlines()[0]
@@ -89,6 +91,7 @@ def _read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
             quoting=csv.QUOTE_MINIMAL,
             engine="c",
             on_bad_lines="error",
+            skip_blank_lines=False,  # keep rows one-to-one with lines; blanks dropped below
         )
     except pd.errors.ParserError as exc:
         raise FileRejected(
@@ -96,7 +99,16 @@ def _read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
             "flere kolonner enn overskriften, og ta ut rapporten på nytt.",
             rule="csv_malformed",
         ) from None
-    return frame
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    return number_lines(frame)
+
+
+def number_lines(frame: pd.DataFrame) -> pd.DataFrame:
+    """Index the rows by their line in the file (the header is line 1) and drop blank lines, so a
+    finding's line number is the one a person sees in the file, blank lines or not."""
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    blank = frame.apply(lambda column: column.astype(str).str.strip().eq("")).all(axis=1)
+    return frame[~blank]
 
 
 def _read_excel(path: Path, dialect: Dialect) -> pd.DataFrame:
@@ -129,7 +141,7 @@ def _read_excel(path: Path, dialect: Dialect) -> pd.DataFrame:
             return text.replace(".", dialect.decimal)
         return str(value).strip()
 
-    return frame.apply(lambda col: col.map(to_text)).astype(str)
+    return number_lines(frame.apply(lambda col: col.map(to_text)).astype(str))
 
 
 def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile:
@@ -142,7 +154,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         if not raw.strip():
             raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
         text, encoding = decode(raw, profile.dialect.encodings)
-        raw_frame = _read_csv_text(text, profile.dialect)
+        raw_frame = read_csv_text(text, profile.dialect)
 
     raw_frame.columns = [str(c).strip() for c in raw_frame.columns]
     header_map = source.header_map()
@@ -202,8 +214,8 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         )
     keep = [h for h in raw_frame.columns if h in header_map and h not in personal]
     frame = raw_frame[keep].rename(columns=header_map)
-    # Line 1 is the header; data starts on line 2.
-    frame.insert(0, "source_line", range(2, len(frame) + 2))
+    frame.insert(0, "source_line", frame.index)  # the line in the file (see number_lines)
+    frame = frame.reset_index(drop=True)
     typed, type_findings = type_columns(frame, source, profile.dialect, path.name)
     findings.extend(type_findings)
     return SourceFile(

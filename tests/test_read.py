@@ -88,3 +88,12 @@ def test_unparseable_date_is_a_finding_on_its_line_and_column(tmp_path):
     [finding] = sf.findings
     assert (finding.line, finding.column, finding.rule) == (2, "Til dato", "date_unparseable")
     assert "dd.mm.åååå" in finding.message
+
+
+def test_blank_lines_are_skipped_without_shifting_line_numbers(tmp_path):
+    path = tmp_path / "fravaer.csv"
+    lines = ABSENCE_CSV.split("\r\n")
+    content = "\r\n".join([lines[0], "", lines[1], ";;;;;;;", lines[2].replace("EGM", "XYZ")])
+    path.write_text(content + "\r\n", encoding="utf-8")
+    sf = read_source_file(path, ABSENCES, PROFILE)
+    assert sf.frame["source_line"].tolist() == [3, 5]  # as a person counts lines in the file
