@@ -162,16 +162,17 @@ def write_deliverables(
         con = connect(analytics_path, read_only=True)
         try:
             report = load_plan_report(con, report_quarter, municipality)
-            marts = {mart["table"]: fetch_mart(con, mart, spec) for mart in spec["marts"]}
+            fetched = {mart["table"]: fetch_mart(con, mart, spec) for mart in spec["marts"]}
         finally:
             con.close()
+        marts = {name: table for name, table in fetched.items() if table is not None}
         staging = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex[:12]}"
         staging.mkdir()
         try:
-            built = _layout(staging, report.quarter, spec)
+            built = _layout(staging, report.quarter, spec, marts)
             write_workbook(built.workbook, report, marts, spec)
             built.html.write_text(render_report_html(report), encoding="utf-8")
-            for mart in spec["marts"]:
+            for mart in _present(spec, marts):
                 table = marts[mart["table"]]
                 write_csv(built.csv[mart["table"]], table, mart, spec["value_labels"])
                 built.parquet[mart["table"]].parent.mkdir(exist_ok=True)
@@ -182,7 +183,7 @@ def write_deliverables(
             raise
         crash_point("deliverables_built")
         _swap_in(staging, out_dir)
-    return _layout(out_dir, report.quarter, spec)
+    return _layout(out_dir, report.quarter, spec, marts)
 
 
 def load_deliverables_spec(path: Path = DELIVERABLES_SCHEMA) -> dict:
@@ -226,6 +227,9 @@ def load_plan_report(
         )
     columns = plan_report_columns(report_quarter)
     year = int(report_quarter[:4])
+    if not _has_tables(con, "plan_indicators", "plan_targets", "indicator_status"):
+        # A warehouse built without a plan file: the report has no indicator rows.
+        return _plan_report(con, report_quarter, completeness, columns, municipality, None, None)
     indicators = _frame(
         con,
         """
@@ -247,6 +251,42 @@ def load_plan_report(
         "SELECT indicator_id, period_type, period, value, target, status, "
         "status_label AS label FROM indicator_status",
     )
+    return _plan_report(
+        con, report_quarter, completeness, columns, municipality, indicators, status_rows
+    )
+
+
+_INDICATOR_COLUMNS = [
+    "sort_order",
+    "indicator_id",
+    "target_group_name",
+    "name",
+    "target_text",
+    "measure",
+    "scope_level",
+    "scope_code",
+    "unit",
+    "direction",
+    "year_target",
+    "scope_name",
+]
+_STATUS_COLUMNS = ["indicator_id", "period_type", "period", "value", "target", "status", "label"]
+
+
+def _plan_report(
+    con: duckdb.DuckDBPyConnection,
+    report_quarter: str,
+    completeness: dict[str, bool],
+    columns: list[tuple[str, str, str]],
+    municipality: str | None,
+    indicators: pd.DataFrame | None,
+    status_rows: pd.DataFrame | None,
+) -> PlanReport:
+    """Pivot the status rows into the report's cells and gather what the page needs beside them."""
+    if indicators is None:
+        indicators = pd.DataFrame(columns=_INDICATOR_COLUMNS, dtype=object)
+    if status_rows is None:
+        status_rows = pd.DataFrame(columns=_STATUS_COLUMNS, dtype=object)
     wanted = pd.DataFrame(columns, columns=["heading", "period_type", "period"])
     cells = wanted.merge(status_rows, on=["period_type", "period"])
     ids = list(indicators["indicator_id"])
@@ -289,6 +329,15 @@ def load_plan_report(
     )
 
 
+def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    found = con.execute(
+        "SELECT count(DISTINCT table_name) FROM duckdb_tables() WHERE table_name IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [list(names)],
+    ).fetchone()[0]
+    return found == len(names)
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     """A query's rows with Python values: DECIMAL stays Decimal (pandas' own conversion would make
     it float and lose the published rounding)."""
@@ -307,8 +356,9 @@ def _pivot(cells: pd.DataFrame, column: str, ids: list, headings: list, missing)
     return frame.where(frame.notna(), missing)
 
 
-def fetch_mart(con: duckdb.DuckDBPyConnection, mart: dict, spec: dict) -> pa.Table:
-    """A published mart as an Arrow table (DECIMAL stays decimal), sorted by its order_by."""
+def fetch_mart(con: duckdb.DuckDBPyConnection, mart: dict, spec: dict) -> pa.Table | None:
+    """A published mart as an Arrow table (DECIMAL stays decimal), sorted by its order_by;
+    None for an optional mart the database does not have (the plan's, without a plan file)."""
     table = mart["table"]
     present = {
         name
@@ -316,6 +366,8 @@ def fetch_mart(con: duckdb.DuckDBPyConnection, mart: dict, spec: dict) -> pa.Tab
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
         ).fetchall()
     }
+    if not present and mart.get("optional"):
+        return None
     if not present:
         raise UserError(
             f"Databasen mangler tabellen {table}; kjør nattjobben på nytt så den publiseres."
@@ -346,7 +398,7 @@ def write_workbook(path: Path, report: PlanReport, marts: dict[str, pa.Table], s
     """The workbook: the plan report first, then one sheet per mart."""
     workbook = Workbook()
     _write_plan_sheet(workbook.active, report)
-    for mart in spec["marts"]:
+    for mart in _present(spec, marts):
         sheet = workbook.create_sheet(mart["sheet"])
         _write_mart_sheet(sheet, marts[mart["table"]], mart, spec["value_labels"])
     workbook.save(path)
@@ -603,8 +655,14 @@ def render_report_html(report: PlanReport) -> str:
         f"<p class='lead'>Målindikatorene i gevinstplanen for {_esc(quarter_label(report.quarter))}"
         f", med fjorårets kvartaler og hittil i år. {state}{computed}</p></header>",
         "<main><h2>Målindikatorer</h2>",
-        _legend_html(),
-        _plan_table_html(report),
+        *(
+            [_legend_html(), _plan_table_html(report)]
+            if len(report.indicators)
+            else [
+                "<p class='note' id='ingen-plan'>Databasen har ingen gevinstplan. Legg planen i "
+                "plan.yaml og kjør nattjobben, så kommer målindikatorene her.</p>"
+            ]
+        ),
         "<p class='note'>Sykefravær i prosent = tapte dagsverk / mulige dagsverk × 100, etter SSBs "
         f"og NAVs definisjoner. «Snitt {report.year - 1}» og «Hittil i år» er tapte dagsverk delt "
         "på mulige dagsverk over hele perioden, ikke gjennomsnitt av kvartalene. "
@@ -622,7 +680,7 @@ def render_report_html(report: PlanReport) -> str:
         parts.append(
             f"<figure id='graf-{_esc(ind.indicator_id)}'><h3>{_esc(ind.name)}</h3>"
             f"{indicator_chart_svg(report, ind.indicator_id)}"
-            f"<figcaption>{_esc(_target_sentence(ind.target_text))}</figcaption></figure>"
+            f"<figcaption>{_esc(_caption(report, ind))}</figcaption></figure>"
         )
     parts += [
         "</div></main>",
@@ -634,11 +692,22 @@ def render_report_html(report: PlanReport) -> str:
     return "\n".join(parts)
 
 
-def _target_sentence(target_text: str) -> str:
-    """«Mål: maks 6,5 % i 2015.», or «Mål ikke satt.» for an indicator still without one."""
-    if target_text.startswith("mål"):
-        return target_text[0].upper() + target_text[1:] + "."
-    return f"Mål: {target_text}."
+def _caption(report: PlanReport, ind) -> str:
+    """«Mål: maks 6,5 % i 2015.» (or «Mål ikke satt.»), and the national figure for the report
+    quarter beside the municipality's own sick leave."""
+    text = ind.target_text
+    sentence = text[0].upper() + text[1:] + "." if text.startswith("mål") else f"Mål: {text}."
+    national = report.national.get(report.quarter)
+    if _has_national_line(ind) and national is not None:
+        sentence += (
+            f" Hele landet {quarter_label(report.quarter)}: "
+            f"{norwegian_number(Decimal(str(national)))} % (SSB tabell 12439)."
+        )
+    return sentence
+
+
+def _has_national_line(ind) -> bool:
+    return ind.measure == "sick_leave_pct" and ind.scope_level == "municipality"
 
 
 def _legend_html() -> str:
@@ -740,7 +809,7 @@ def indicator_chart_svg(report: PlanReport, indicator_id: str) -> str:
     targets = _floats(points["target"])
     statuses = points["status"].where(points["status"].notna(), "no_data").to_numpy()
     national = None
-    if ind["measure"] == "sick_leave_pct" and ind["scope_level"] == "municipality":
+    if _has_national_line(ind):
         national = pd.Series(report.national, dtype=float).reindex(quarters).to_numpy()
     x = np.arange(len(quarters))
     rc = {
@@ -847,14 +916,20 @@ def _inline_svg(svg: str, label: str) -> str:
 # --- files: layout, swap and recovery --------------------------------------------------------
 
 
-def _layout(directory: Path, quarter: str, spec: dict) -> Deliverables:
+def _present(spec: dict, marts: dict[str, pa.Table]) -> list[dict]:
+    """The marts of the spec the database has (the plan's are optional), in the spec's order."""
+    return [mart for mart in spec["marts"] if mart["table"] in marts]
+
+
+def _layout(directory: Path, quarter: str, spec: dict, marts: dict[str, pa.Table]) -> Deliverables:
+    present = _present(spec, marts)
     return Deliverables(
         out_dir=directory,
         report_quarter=quarter,
         workbook=directory / f"gevinstrapport_{quarter}.xlsx",
         html=directory / f"gevinstrapport_{quarter}.html",
-        csv={m["table"]: directory / "csv" / f"{m['file']}.csv" for m in spec["marts"]},
-        parquet={m["table"]: directory / "parquet" / f"{m['file']}.parquet" for m in spec["marts"]},
+        csv={m["table"]: directory / "csv" / f"{m['file']}.csv" for m in present},
+        parquet={m["table"]: directory / "parquet" / f"{m['file']}.parquet" for m in present},
     )
 
 
