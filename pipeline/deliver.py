@@ -869,6 +869,9 @@ def indicator_chart_svg(report: PlanReport, indicator_id: str) -> str:
                     ha="center",
                     fontsize=8,
                     color=_MEASURED,
+                    # readable where the label falls on the target or national line
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+                    zorder=5,
                 )
             else:
                 ax.axvspan(xi - 0.5, xi + 0.5, color="#f1f1f1", zorder=0)
