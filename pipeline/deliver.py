@@ -74,6 +74,8 @@ DATE = "DD.MM.YYYY"
 _QUARTER = re.compile(r"^(?P<year>[0-9]{4})K(?P<quarter>[1-4])$")
 _FILE_NAMES = re.compile(r"^gevinstrapport_[0-9]{4}K[1-4]\.(xlsx|html)$")
 _FOLDERS = ("csv", "parquet")
+# Lock files Excel and LibreOffice leave beside a workbook someone has open: not ours, not foreign.
+_OFFICE_LOCKS = re.compile(r"^(~\$|\.~lock\.)")
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def write_deliverables(
     out_dir = Path(out_dir).absolute()
     if not analytics_path.is_file():
         raise UserError(
-            f"Fant ikke {analytics_path}. Kjør 'sickleave run' (eller 'sickleave demo') først."
+            f"Fant ikke {analytics_path}; kjør 'sickleave run' (eller 'sickleave demo') først."
         )
     spec = load_deliverables_spec()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -814,7 +816,7 @@ def indicator_chart_svg(report: PlanReport, indicator_id: str) -> str:
     x = np.arange(len(quarters))
     rc = {
         "svg.fonttype": "none",  # text stays text: sharp, searchable, and small
-        "svg.hashsalt": indicator_id,  # ids unique across the charts inlined in one page
+        "svg.hashsalt": indicator_id,  # the same page for the same figures
         "font.family": "sans-serif",
         "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
         "font.size": 9,
@@ -899,20 +901,26 @@ def indicator_chart_svg(report: PlanReport, indicator_id: str) -> str:
         fig.tight_layout()
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return _inline_svg(buffer.getvalue(), f"{ind['name']}: utvikling per kvartal mot målet")
+    return _inline_svg(
+        buffer.getvalue(), f"{ind['name']}: utvikling per kvartal mot målet", indicator_id
+    )
 
 
 def _floats(column: pd.Series) -> np.ndarray:
     return column.astype(float).to_numpy()
 
 
-def _inline_svg(svg: str, label: str) -> str:
-    """matplotlib's SVG file as an element for an HTML page: no XML prolog, no metadata, and no
-    namespace URLs (an HTML parser knows an <svg> element without them)."""
+def _inline_svg(svg: str, label: str, prefix: str) -> str:
+    """matplotlib's SVG file as an element for an HTML page: no XML prolog, no metadata, no
+    namespace URLs (an HTML parser knows an <svg> element without them), and every id prefixed
+    so the charts on one page never share one (matplotlib numbers them per figure)."""
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
     svg = svg.replace("xlink:href=", "href=")
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
     return svg.replace("<svg", f"<svg role='img' aria-label='{_esc(label)}'", 1)
 
 
@@ -972,7 +980,9 @@ def _refuse_foreign_files(out_dir: Path) -> None:
     if not out_dir.is_dir():
         raise UserError(f"{out_dir} er en fil, ikke en mappe; velg en mappe for rapportene.")
     foreign = sorted(
-        p.name for p in out_dir.iterdir() if not (_FILE_NAMES.match(p.name) or p.name in _FOLDERS)
+        p.name
+        for p in out_dir.iterdir()
+        if not (_FILE_NAMES.match(p.name) or p.name in _FOLDERS or _OFFICE_LOCKS.match(p.name))
     )
     if foreign:
         raise UserError(

@@ -353,6 +353,10 @@ def test_html_is_self_contained_and_norwegian(delivered):
     assert table.count("<tr data-indikator=") == len(load_plan(DEFAULT_PLAN).indicators)
     assert ">skjult</td>" in table and ">–</td>" in table
     assert "class='legend'" in page
+    ids = re.findall(r"""\bid=["']([^"']+)["']""", page)
+    assert len(ids) == len(set(ids)) > 7  # seven charts inlined, no id shared between them
+    references = re.findall(r"""(?:href="#|url\(#)([^")]+)""", page)
+    assert references and set(references) <= set(ids)
 
 
 def test_html_has_one_chart_per_rate_indicator(delivered):
@@ -535,6 +539,10 @@ def test_output_directory_with_other_files_is_refused(warehouse, tmp_path):
     with pytest.raises(UserError, match="notater.txt"):
         write_deliverables(warehouse, out)
     assert (out / "notater.txt").read_text(encoding="utf-8") == "mine notater"
+    # The lock file Excel leaves beside an open workbook is no reason to refuse.
+    (out / "notater.txt").unlink()
+    (out / "~$gevinstrapport_2014K2.xlsx").write_bytes(b"HR")
+    assert write_deliverables(warehouse, out).workbook.is_file()
 
 
 def test_missing_database_and_bad_quarter_are_user_errors(warehouse, tmp_path):
