@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.alerts import alert_failed_run
 from flows.operations import fingerprint_inputs, finish_night, unchanged_since_last_run
 from pipeline import steps
+from pipeline.deliver import write_deliverables
 from pipeline.findings import ERROR, Finding
 from pipeline.manual import read_manual_measurements
 from pipeline.nav import read_nav_folder
@@ -167,6 +168,21 @@ def publish(ctx: steps.RunContext, findings: list[Finding], loaded: list[steps.L
     return path
 
 
+@task(name="deliver-reports", cache_policy=NO_CACHE)
+def deliver(analytics_path: Path, out_dir: Path, municipality: str | None) -> Path:
+    """HR's deliverables from the published database: the gevinstrapport (Excel and HTML) for the
+    latest complete quarter, CSV and Parquet per mart; the folder is swapped in atomically."""
+    started = time.perf_counter()
+    result = write_deliverables(analytics_path, out_dir, municipality=municipality)
+    get_run_logger().info(
+        "reports for %s written to %s in %.2f s",
+        result.report_quarter,
+        result.out_dir,
+        time.perf_counter() - started,
+    )
+    return result.out_dir
+
+
 @flow(
     name="sickleave-nightly",
     log_prints=True,
@@ -241,6 +257,11 @@ def nightly(
     quality, loaded = load_and_transform(ctx, profile.path, plan_path, loaded, extra)
     findings += quality
     path = publish(ctx, findings, loaded)
+    deliver(
+        path,
+        ctx.warehouse_dir.parent / "reports",
+        load_plan(plan_path).municipality if plan_path else None,
+    )
     summary = NightlySummary(
         run_id=ctx.run_id,
         as_of=ctx.as_of,

@@ -206,6 +206,41 @@ def sql(
         con.close()
 
 
+@app.command()
+def report(
+    quarter: Annotated[
+        str | None,
+        typer.Option(
+            "--quarter", help="Kvartalet rapporten gjelder, f.eks. 2014K2 (standard: siste hele)."
+        ),
+    ] = None,
+    warehouse_dir: WarehouseDir = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Mappe for rapportene (standard: data/reports ved siden av databasen)."
+        ),
+    ] = None,
+) -> None:
+    """Lag gevinstrapporten (Excel og HTML) og HR-uttrekk (CSV og Parquet) fra databasen."""
+    from pipeline.deliver import write_deliverables
+    from pipeline.warehouse import ANALYTICS_DB
+
+    settings = Settings()
+    warehouse = (warehouse_dir or settings.warehouse_dir).absolute()
+    plan_path = settings.plan_path
+    municipality = load_plan(plan_path).municipality if plan_path.exists() else None
+    delivered = write_deliverables(
+        warehouse / ANALYTICS_DB,
+        out or warehouse.parent / "reports",
+        report_quarter=quarter,
+        municipality=municipality,
+    )
+    typer.echo(f"Gevinstrapport for {delivered.report_quarter} skrevet til {delivered.out_dir}:")
+    for path in delivered.paths():
+        typer.echo(f"  {path}")
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)
