@@ -38,6 +38,7 @@ class NightlySummary:
     findings: int
     errors: int
     skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
+    reports_dir: Path | None = None  # HR's deliverables (gevinstrapport, CSV, Parquet)
 
 
 FINDINGS_LOGGED_PER_FILE = 20
@@ -257,7 +258,7 @@ def nightly(
     quality, loaded = load_and_transform(ctx, profile.path, plan_path, loaded, extra)
     findings += quality
     path = publish(ctx, findings, loaded)
-    deliver(
+    reports_dir = deliver(
         path,
         ctx.warehouse_dir.parent / "reports",
         load_plan(plan_path).municipality if plan_path else None,
@@ -271,6 +272,7 @@ def nightly(
         rows_loaded=sum(lf.rows_loaded for lf in loaded),
         findings=len(findings),
         errors=sum(1 for f in findings if f.severity == ERROR),
+        reports_dir=reports_dir,
     )
     finish_night(ctx, summary, loaded, findings, fingerprint)
     return summary

@@ -41,6 +41,11 @@ def print_headline(summary) -> None:
         f"({summary.errors} feil)."
     )
     print(f"  Database for analytikere: {summary.analytics_path}")
+    print(f"  Valideringsrapport: {summary.analytics_path.parent / 'validering.html'}")
+    reports = getattr(summary, "reports_dir", None)
+    if reports:
+        for path in sorted(reports.glob("gevinstrapport_*")):
+            print(f"  Gevinstrapport for HR: {path}")
     print(f"Sykefravær {latest}:")
     for level, name, pct, masked in rows:
         shown = "skjult (færre enn 5)" if masked else f"{norwegian_number(pct)} %"
