@@ -2,28 +2,97 @@
 -- then the ratio (never an average of percentages). A figure is masked when even its largest
 -- quarter has fewer persons than the threshold: value, lost and possible are then empty.
 CREATE OR REPLACE TABLE sick_leave_periods AS
-WITH scoped AS (
-    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, * FROM core_fact_quarter
-    UNION ALL
-    SELECT 'sector', sector_code, * FROM core_fact_quarter
-    UNION ALL
-    SELECT 'unit', unit_code, * FROM core_fact_quarter
+-- Cost: the fact has one row per quarter, person, unit and sector, and each quarter belongs to up
+-- to ten periods, so nothing person-level is ever multiplied by the periods it belongs to:
+-- - sums are taken per scope and quarter first, then over periods (additive: the same exact sums),
+-- - distinct persons per period: every period is a contiguous run of quarters [a, b] (010_periods),
+--   and a person present (possible workdays > 0) in some quarter of it is counted exactly once, at
+--   the first quarter s >= a in which the person is present, i.e. where the person's previous
+--   present quarter lies before a. Counting (previous, s) pairs per scope and joining them to the
+--   periods gives the distinct count without a DISTINCT over persons x periods.
+-- Persons and quarters are numbered (integers group much faster than 32-character keys).
+WITH seqs AS (
+    SELECT quarter, year * 4 + quarter_no AS seq FROM core_quarters
 ),
-person_quarter AS (
-    SELECT scope_level, scope_code, quarter, person_key, sum(possible_workdays) AS possible
-    FROM scoped
-    GROUP BY ALL
+ids AS (
+    SELECT person_key, row_number() OVER () AS pid
+    FROM (SELECT DISTINCT person_key FROM core_fact_quarter)
+),
+fact AS MATERIALIZED (
+    SELECT f.*, i.pid, q.seq
+    FROM core_fact_quarter AS f JOIN ids AS i USING (person_key) JOIN seqs AS q USING (quarter)
+),
+present AS MATERIALIZED (
+    -- a person counts in a scope and quarter when the person has possible workdays there; these
+    -- are never negative, so the person's sum is positive exactly when one of the rows is
+    SELECT DISTINCT 'municipality' AS scope_level, 'Alle' AS scope_code, seq, pid
+    FROM fact WHERE possible_workdays > 0
+    UNION ALL
+    SELECT DISTINCT 'sector', sector_code, seq, pid FROM fact WHERE possible_workdays > 0
+    UNION ALL
+    SELECT DISTINCT 'unit', unit_code, seq, pid FROM fact WHERE possible_workdays > 0
+),
+quarter_sums AS MATERIALIZED (
+    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, quarter,
+        sum(possible_workdays) AS possible_workdays,
+        sum(lost_workdays) AS lost_workdays,
+        sum(lost_workdays_self) AS lost_workdays_self,
+        sum(lost_workdays_doctor) AS lost_workdays_doctor,
+        sum(lost_workdays_short) AS lost_workdays_short,
+        sum(lost_workdays_long) AS lost_workdays_long,
+        sum(lost_workdays_graded) AS lost_workdays_graded
+    FROM core_fact_quarter GROUP BY quarter
+    UNION ALL
+    SELECT 'sector', sector_code, quarter, sum(possible_workdays), sum(lost_workdays),
+        sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
+        sum(lost_workdays_long), sum(lost_workdays_graded)
+    FROM core_fact_quarter GROUP BY sector_code, quarter
+    UNION ALL
+    SELECT 'unit', unit_code, quarter, sum(possible_workdays), sum(lost_workdays),
+        sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
+        sum(lost_workdays_long), sum(lost_workdays_graded)
+    FROM core_fact_quarter GROUP BY unit_code, quarter
 ),
 quarter_persons AS (
-    SELECT scope_level, scope_code, quarter, count(*) FILTER (WHERE possible > 0) AS persons
-    FROM person_quarter
+    -- every scope and quarter with fact rows, also those where nobody has possible workdays
+    SELECT s.scope_level, s.scope_code, s.quarter, coalesce(c.persons, 0) AS persons
+    FROM quarter_sums AS s
+    JOIN seqs AS q USING (quarter)
+    LEFT JOIN (
+        SELECT scope_level, scope_code, seq, count(*) AS persons FROM present GROUP BY ALL
+    ) AS c USING (scope_level, scope_code, seq)
+),
+first_presence AS (
+    -- per scope, quarter s and the person's previous present quarter: how many persons
+    SELECT scope_level, scope_code, previous_seq, seq, count(*) AS persons
+    FROM (
+        SELECT scope_level, scope_code, seq,
+            lag(seq, 1, -1) OVER (PARTITION BY scope_level, scope_code, pid ORDER BY seq)
+                AS previous_seq
+        FROM present
+    )
+    GROUP BY ALL
+),
+period_bounds AS (
+    SELECT p.period_type, p.period, min(q.seq) AS first_seq, max(q.seq) AS last_seq
+    FROM periods AS p JOIN seqs AS q USING (quarter)
+    GROUP BY ALL
+),
+counted AS (
+    SELECT b.period_type, b.period, f.scope_level, f.scope_code, sum(f.persons) AS persons
+    FROM first_presence AS f
+    JOIN period_bounds AS b
+        ON f.seq BETWEEN b.first_seq AND b.last_seq AND f.previous_seq < b.first_seq
     GROUP BY ALL
 ),
 period_persons AS (
-    SELECT p.period_type, p.period, pq.scope_level, pq.scope_code,
-        count(DISTINCT pq.person_key) FILTER (WHERE pq.possible > 0) AS persons
-    FROM person_quarter AS pq JOIN periods AS p USING (quarter)
-    GROUP BY ALL
+    SELECT s.period_type, s.period, s.scope_level, s.scope_code,
+        coalesce(c.persons, 0) AS persons
+    FROM (
+        SELECT DISTINCT p.period_type, p.period, qs.scope_level, qs.scope_code
+        FROM quarter_sums AS qs JOIN periods AS p USING (quarter)
+    ) AS s
+    LEFT JOIN counted AS c USING (period_type, period, scope_level, scope_code)
 ),
 sums AS (
     SELECT
@@ -41,7 +110,7 @@ sums AS (
         sum(s.lost_workdays_short) AS lost_workdays_short,
         sum(s.lost_workdays_long) AS lost_workdays_long,
         sum(s.lost_workdays_graded) AS lost_workdays_graded
-    FROM scoped AS s JOIN periods AS p USING (quarter)
+    FROM quarter_sums AS s JOIN periods AS p USING (quarter)
     GROUP BY p.period_type, p.period, s.scope_level, s.scope_code
 ),
 largest_quarter AS (
