@@ -79,7 +79,10 @@ def _gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates as datetime64 (GX compares those), only the columns the suites can name."""
     out = frame[[c for c in frame.columns if not c.startswith("_")]].copy()
     for column in out.columns:
-        if out[column].dtype == object and out[column].map(lambda v: isinstance(v, dt.date)).any():
+        # The reader types a column as all dates (or missing) or not at all: its first value
+        # tells, without looking at every row.
+        first = out[column].first_valid_index() if out[column].dtype == object else None
+        if first is not None and isinstance(out[column].at[first], dt.date):
             out[column] = pd.to_datetime(out[column])
     return out
 
