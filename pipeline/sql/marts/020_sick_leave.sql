@@ -1,7 +1,7 @@
 -- Sick leave by period and scope. Sums of lost and possible workdays over quarters and units,
 -- then the ratio (never an average of percentages). A figure is masked when even its largest
 -- quarter has fewer persons than the threshold: value, lost and possible are then empty.
-CREATE OR REPLACE TABLE sick_leave_periods AS
+--
 -- Cost: the fact has one row per quarter, person, unit and sector, and each quarter belongs to up
 -- to ten periods, so nothing person-level is ever multiplied by the periods it belongs to:
 -- - sums are taken per scope and quarter first, then over periods (additive: the same exact sums),
@@ -10,68 +10,95 @@ CREATE OR REPLACE TABLE sick_leave_periods AS
 --   the first quarter s >= a in which the person is present, i.e. where the person's previous
 --   present quarter lies before a. Counting (previous, s) pairs per scope and joining them to the
 --   periods gives the distinct count without a DISTINCT over persons x periods.
--- Persons and quarters are numbered (integers group much faster than 32-character keys).
-WITH seqs AS (
-    SELECT quarter, year * 4 + quarter_no AS seq FROM core_quarters
-),
-ids AS (
+-- Persons, scopes and quarters are numbered (integers group and sort much faster than the
+-- 32-character person keys). The scratch tables are TEMP (gone when the build's connection
+-- closes) and built one by one: as one statement the planner did about twice the work.
+CREATE OR REPLACE TEMP TABLE mart_seqs AS
+SELECT quarter, year * 4 + quarter_no AS seq FROM core_quarters;
+
+CREATE OR REPLACE TEMP TABLE mart_scopes AS
+SELECT scope_level, scope_code, row_number() OVER () AS scope_id
+FROM (
+    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code
+    UNION ALL
+    SELECT DISTINCT 'sector', sector_code FROM core_fact_quarter
+    UNION ALL
+    SELECT DISTINCT 'unit', unit_code FROM core_fact_quarter
+);
+
+CREATE OR REPLACE TEMP TABLE mart_present AS
+WITH ids AS (
     SELECT person_key, row_number() OVER () AS pid
     FROM (SELECT DISTINCT person_key FROM core_fact_quarter)
 ),
-fact AS MATERIALIZED (
-    SELECT f.*, i.pid, q.seq
-    FROM core_fact_quarter AS f JOIN ids AS i USING (person_key) JOIN seqs AS q USING (quarter)
-),
-present AS MATERIALIZED (
+fact AS (
+    SELECT i.pid, q.seq, m.scope_id AS all_id, s.scope_id AS sector_id, u.scope_id AS unit_id
+    FROM core_fact_quarter AS f
+    JOIN ids AS i USING (person_key)
+    JOIN mart_seqs AS q USING (quarter)
+    JOIN mart_scopes AS m ON m.scope_level = 'municipality'
+    JOIN mart_scopes AS s ON s.scope_level = 'sector' AND s.scope_code = f.sector_code
+    JOIN mart_scopes AS u ON u.scope_level = 'unit' AND u.scope_code = f.unit_code
     -- a person counts in a scope and quarter when the person has possible workdays there; these
     -- are never negative, so the person's sum is positive exactly when one of the rows is
-    SELECT DISTINCT 'municipality' AS scope_level, 'Alle' AS scope_code, seq, pid
-    FROM fact WHERE possible_workdays > 0
-    UNION ALL
-    SELECT DISTINCT 'sector', sector_code, seq, pid FROM fact WHERE possible_workdays > 0
-    UNION ALL
-    SELECT DISTINCT 'unit', unit_code, seq, pid FROM fact WHERE possible_workdays > 0
-),
-quarter_sums AS MATERIALIZED (
-    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, quarter,
-        sum(possible_workdays) AS possible_workdays,
-        sum(lost_workdays) AS lost_workdays,
-        sum(lost_workdays_self) AS lost_workdays_self,
-        sum(lost_workdays_doctor) AS lost_workdays_doctor,
-        sum(lost_workdays_short) AS lost_workdays_short,
-        sum(lost_workdays_long) AS lost_workdays_long,
-        sum(lost_workdays_graded) AS lost_workdays_graded
-    FROM core_fact_quarter GROUP BY quarter
-    UNION ALL
-    SELECT 'sector', sector_code, quarter, sum(possible_workdays), sum(lost_workdays),
-        sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
-        sum(lost_workdays_long), sum(lost_workdays_graded)
-    FROM core_fact_quarter GROUP BY sector_code, quarter
-    UNION ALL
-    SELECT 'unit', unit_code, quarter, sum(possible_workdays), sum(lost_workdays),
-        sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
-        sum(lost_workdays_long), sum(lost_workdays_graded)
-    FROM core_fact_quarter GROUP BY unit_code, quarter
-),
+    WHERE f.possible_workdays > 0
+)
+SELECT DISTINCT all_id AS scope_id, seq, pid FROM fact
+UNION ALL
+SELECT DISTINCT sector_id, seq, pid FROM fact
+UNION ALL
+SELECT DISTINCT unit_id, seq, pid FROM fact;
+
+CREATE OR REPLACE TEMP TABLE mart_quarter_sums AS
+SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, quarter,
+    sum(possible_workdays) AS possible_workdays,
+    sum(lost_workdays) AS lost_workdays,
+    sum(lost_workdays_self) AS lost_workdays_self,
+    sum(lost_workdays_doctor) AS lost_workdays_doctor,
+    sum(lost_workdays_short) AS lost_workdays_short,
+    sum(lost_workdays_long) AS lost_workdays_long,
+    sum(lost_workdays_graded) AS lost_workdays_graded
+FROM core_fact_quarter GROUP BY quarter
+UNION ALL
+SELECT 'sector', sector_code, quarter, sum(possible_workdays), sum(lost_workdays),
+    sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
+    sum(lost_workdays_long), sum(lost_workdays_graded)
+FROM core_fact_quarter GROUP BY sector_code, quarter
+UNION ALL
+SELECT 'unit', unit_code, quarter, sum(possible_workdays), sum(lost_workdays),
+    sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
+    sum(lost_workdays_long), sum(lost_workdays_graded)
+FROM core_fact_quarter GROUP BY unit_code, quarter;
+
+CREATE OR REPLACE TABLE sick_leave_periods AS
+WITH seqs AS (SELECT * FROM mart_seqs),
+scopes AS (SELECT * FROM mart_scopes),
+present AS (SELECT * FROM mart_present),
+quarter_sums AS (SELECT * FROM mart_quarter_sums),
 quarter_persons AS (
     -- every scope and quarter with fact rows, also those where nobody has possible workdays
     SELECT s.scope_level, s.scope_code, s.quarter, coalesce(c.persons, 0) AS persons
     FROM quarter_sums AS s
     JOIN seqs AS q USING (quarter)
     LEFT JOIN (
-        SELECT scope_level, scope_code, seq, count(*) AS persons FROM present GROUP BY ALL
+        SELECT sc.scope_level, sc.scope_code, p.seq, count(*) AS persons
+        FROM present AS p JOIN scopes AS sc USING (scope_id)
+        GROUP BY ALL
     ) AS c USING (scope_level, scope_code, seq)
 ),
 first_presence AS (
     -- per scope, quarter s and the person's previous present quarter: how many persons
-    SELECT scope_level, scope_code, previous_seq, seq, count(*) AS persons
+    SELECT sc.scope_level, sc.scope_code, f.previous_seq, f.seq, f.persons
     FROM (
-        SELECT scope_level, scope_code, seq,
-            lag(seq, 1, -1) OVER (PARTITION BY scope_level, scope_code, pid ORDER BY seq)
-                AS previous_seq
-        FROM present
-    )
-    GROUP BY ALL
+        SELECT scope_id, previous_seq, seq, count(*) AS persons
+        FROM (
+            SELECT scope_id, seq,
+                lag(seq, 1, -1) OVER (PARTITION BY scope_id, pid ORDER BY seq) AS previous_seq
+            FROM present
+        )
+        GROUP BY ALL
+    ) AS f
+    JOIN scopes AS sc USING (scope_id)
 ),
 period_bounds AS (
     SELECT p.period_type, p.period, min(q.seq) AS first_seq, max(q.seq) AS last_seq
