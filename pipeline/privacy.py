@@ -8,7 +8,6 @@ first use with owner-only permissions outside the repository ($SICKLEAVE_KEY_FIL
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -58,5 +57,7 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     costs time.
     """
     codes, uniques = pd.factorize(values.astype(str).str.strip(), sort=False)
-    digests = [hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:32] for u in uniques]
+    # hmac.digest is the one-shot form of hmac.new(...).digest(): the same HMAC-SHA256, without
+    # building an HMAC object per value (about three times faster at 500 000 persons).
+    digests = [hmac.digest(key, u.encode("utf-8"), "sha256").hex()[:32] for u in uniques]
     return pd.Series(pd.array(digests, dtype="string")[codes], index=values.index)

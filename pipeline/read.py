@@ -73,7 +73,10 @@ def read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
     FileRejected with a reason HR can act on when it is empty or not in the profile's dialect."""
     if not text.strip():
         raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
-    first_line = text.splitlines()[0]
+    # The first line only: splitting the whole text would build a list of every line. Every
+    # line break splitlines knows ends a line no later than the first "\n", so this is the same.
+    newline = text.find("\n")
+    first_line = (text if newline < 0 else text[: newline + 1]).splitlines()[0]
     if dialect.delimiter not in first_line:
         seen = next((d for d in [",", "\t", "|", ";"] if d in first_line), None)
         hint = f" (den ser ut til å bruke «{seen}»)" if seen else ""

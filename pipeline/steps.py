@@ -10,6 +10,8 @@ import datetime as dt
 import fnmatch
 import hashlib
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +53,16 @@ from pipeline.warehouse import (
 
 # Order matters: the organisation file says which units exist before the others are checked.
 AGRESSO_SOURCES = ["organisation", "employments", "absences"]
+
+# A measure hook: called with a stage name ("read", "validate", "protect", "load", "transform"), it
+# returns a context manager wrapped around that part of a step. The flow passes none; the
+# benchmark (benchmarks/run.py) passes one that times each stage and records its peak memory.
+Measure = Callable[[str], AbstractContextManager]
+
+
+def unmeasured(stage: str) -> AbstractContextManager:
+    """The default measure hook: does nothing."""
+    return nullcontext()
 
 
 @dataclass
@@ -188,23 +200,27 @@ def read_and_validate(
     key: bytes,
     known_units: set[str] | None = None,
     previous_rows: int | None = None,
+    measure: Measure = unmeasured,
 ) -> LoadedFile:
     """Read one file, run its expectation suite, quarantine bad rows, pseudonymise.
 
     A file that cannot be used as a whole becomes a rejected LoadedFile with one finding, never
     an exception. previous_rows (the size of the previous export of the source) lets the suite
-    reject an export that collapsed.
+    reject an export that collapsed. measure wraps the read, validate and protect parts.
     """
-    digest = file_digest(path)
     source = profile.source(source_name)
     try:
-        sf = read_source_file(path, source, profile)
-        good, row_findings = validate_file(sf, profile, known_units, previous_rows)
+        with measure("read"):
+            digest = file_digest(path)
+            sf = read_source_file(path, source, profile)
+        with measure("validate"):
+            good, row_findings = validate_file(sf, profile, known_units, previous_rows)
     except FileRejected as exc:
         finding = Finding(source_name, path.name, None, exc.column, ERROR, exc.rule, exc.reason)
         return LoadedFile(source_name, path, digest, None, 0, None, [finding], exc.reason)
-    good = protect(good, source, key)
-    good.insert(0, "source_file", path.name)
+    with measure("protect"):
+        good = protect(good, source, key)
+        good.insert(0, "source_file", path.name)
     return LoadedFile(
         source_name, path, digest, sf.encoding, sf.rows_read, good, sf.findings + row_findings
     )
@@ -347,12 +363,14 @@ def build_internal(
     profile: Profile,
     frames: dict[str, pd.DataFrame],
     plan: Plan | None = None,
+    measure: Measure = unmeasured,
 ) -> Path:
     """Build the person-level warehouse in a private file, then move it into place.
 
     frames holds the Agresso staging frames and, when there are such inputs, the NAV diagnosis
     staging frame ('stg_nav_diagnosis'), the reference series ('reference_series') and the manual
     measurements ('manual_measurements'). With a plan, indicator_status and plan_report are built.
+    measure wraps the load part (parameters and staging tables) and the transform part (SQL).
     """
     if "stg_absences" not in frames or "stg_employments" not in frames:
         raise UserError(
@@ -364,23 +382,27 @@ def build_internal(
     tmp.unlink(missing_ok=True)
     con = connect(tmp)
     try:
-        create_parameters(
-            con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
-        )
-        create_staging(con, frames)
-        crash_point("loading")
-        load_nav_staging(con, frames.get("stg_nav_diagnosis", empty_staging_frame()))
-        transform(con)
-        build_diagnosis_marts(con)
-        references = frames.get("reference_series", empty_reference_frame())
-        con.register("reference_frame", references)
-        con.execute("CREATE OR REPLACE TABLE reference_series AS SELECT * FROM reference_frame")
-        con.unregister("reference_frame")
-        if plan is not None:
-            load_manual_measurements(con, frames.get("manual_measurements", empty_manual_frame()))
-            as_of_quarter = f"{ctx.as_of.year}K{(ctx.as_of.month - 1) // 3 + 1}"
-            evaluate_indicators(con, plan, as_of_quarter, ctx.mask_threshold)
-        con.execute("CHECKPOINT")
+        with measure("load"):
+            create_parameters(
+                con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
+            )
+            create_staging(con, frames)
+            crash_point("loading")
+            load_nav_staging(con, frames.get("stg_nav_diagnosis", empty_staging_frame()))
+        with measure("transform"):
+            transform(con)
+            build_diagnosis_marts(con)
+            references = frames.get("reference_series", empty_reference_frame())
+            con.register("reference_frame", references)
+            con.execute("CREATE OR REPLACE TABLE reference_series AS SELECT * FROM reference_frame")
+            con.unregister("reference_frame")
+            if plan is not None:
+                load_manual_measurements(
+                    con, frames.get("manual_measurements", empty_manual_frame())
+                )
+                as_of_quarter = f"{ctx.as_of.year}K{(ctx.as_of.month - 1) // 3 + 1}"
+                evaluate_indicators(con, plan, as_of_quarter, ctx.mask_threshold)
+            con.execute("CHECKPOINT")
     finally:
         con.close()
     tmp.replace(ctx.internal_path)

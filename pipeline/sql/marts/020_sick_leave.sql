@@ -1,29 +1,125 @@
 -- Sick leave by period and scope. Sums of lost and possible workdays over quarters and units,
 -- then the ratio (never an average of percentages). A figure is masked when even its largest
 -- quarter has fewer persons than the threshold: value, lost and possible are then empty.
-CREATE OR REPLACE TABLE sick_leave_periods AS
-WITH scoped AS (
-    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, * FROM core_fact_quarter
+--
+-- Cost: the fact has one row per quarter, person, unit and sector, and each quarter belongs to up
+-- to ten periods, so nothing person-level is ever multiplied by the periods it belongs to:
+-- - sums are taken per scope and quarter first, then over periods (additive: the same exact sums),
+-- - distinct persons per period: every period is a contiguous run of quarters [a, b] (010_periods),
+--   and a person present (possible workdays > 0) in some quarter of it is counted exactly once, at
+--   the first quarter s >= a in which the person is present, i.e. where the person's previous
+--   present quarter lies before a. Counting (previous, s) pairs per scope and joining them to the
+--   periods gives the distinct count without a DISTINCT over persons x periods.
+-- Persons, scopes and quarters are numbered (integers group and sort much faster than the
+-- 32-character person keys). The scratch tables are TEMP (gone when the build's connection
+-- closes) and built one by one: as one statement the planner did about twice the work.
+CREATE OR REPLACE TEMP TABLE mart_seqs AS
+SELECT quarter, year * 4 + quarter_no AS seq FROM core_quarters;
+
+CREATE OR REPLACE TEMP TABLE mart_scopes AS
+SELECT scope_level, scope_code, row_number() OVER () AS scope_id
+FROM (
+    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code
     UNION ALL
-    SELECT 'sector', sector_code, * FROM core_fact_quarter
+    SELECT DISTINCT 'sector', sector_code FROM core_fact_quarter
     UNION ALL
-    SELECT 'unit', unit_code, * FROM core_fact_quarter
+    SELECT DISTINCT 'unit', unit_code FROM core_fact_quarter
+);
+
+CREATE OR REPLACE TEMP TABLE mart_present AS
+WITH ids AS (
+    SELECT person_key, row_number() OVER () AS pid
+    FROM (SELECT DISTINCT person_key FROM core_fact_quarter)
 ),
-person_quarter AS (
-    SELECT scope_level, scope_code, quarter, person_key, sum(possible_workdays) AS possible
-    FROM scoped
+fact AS (
+    SELECT i.pid, q.seq, m.scope_id AS all_id, s.scope_id AS sector_id, u.scope_id AS unit_id
+    FROM core_fact_quarter AS f
+    JOIN ids AS i USING (person_key)
+    JOIN mart_seqs AS q USING (quarter)
+    JOIN mart_scopes AS m ON m.scope_level = 'municipality'
+    JOIN mart_scopes AS s ON s.scope_level = 'sector' AND s.scope_code = f.sector_code
+    JOIN mart_scopes AS u ON u.scope_level = 'unit' AND u.scope_code = f.unit_code
+    -- a person counts in a scope and quarter when the person has possible workdays there; these
+    -- are never negative, so the person's sum is positive exactly when one of the rows is
+    WHERE f.possible_workdays > 0
+)
+SELECT DISTINCT all_id AS scope_id, seq, pid FROM fact
+UNION ALL
+SELECT DISTINCT sector_id, seq, pid FROM fact
+UNION ALL
+SELECT DISTINCT unit_id, seq, pid FROM fact;
+
+CREATE OR REPLACE TEMP TABLE mart_quarter_sums AS
+SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, quarter,
+    sum(possible_workdays) AS possible_workdays,
+    sum(lost_workdays) AS lost_workdays,
+    sum(lost_workdays_self) AS lost_workdays_self,
+    sum(lost_workdays_doctor) AS lost_workdays_doctor,
+    sum(lost_workdays_short) AS lost_workdays_short,
+    sum(lost_workdays_long) AS lost_workdays_long,
+    sum(lost_workdays_graded) AS lost_workdays_graded
+FROM core_fact_quarter GROUP BY quarter
+UNION ALL
+SELECT 'sector', sector_code, quarter, sum(possible_workdays), sum(lost_workdays),
+    sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
+    sum(lost_workdays_long), sum(lost_workdays_graded)
+FROM core_fact_quarter GROUP BY sector_code, quarter
+UNION ALL
+SELECT 'unit', unit_code, quarter, sum(possible_workdays), sum(lost_workdays),
+    sum(lost_workdays_self), sum(lost_workdays_doctor), sum(lost_workdays_short),
+    sum(lost_workdays_long), sum(lost_workdays_graded)
+FROM core_fact_quarter GROUP BY unit_code, quarter;
+
+CREATE OR REPLACE TABLE sick_leave_periods AS
+WITH seqs AS (SELECT * FROM mart_seqs),
+scopes AS (SELECT * FROM mart_scopes),
+present AS (SELECT * FROM mart_present),
+quarter_sums AS (SELECT * FROM mart_quarter_sums),
+quarter_persons AS (
+    -- every scope and quarter with fact rows, also those where nobody has possible workdays
+    SELECT s.scope_level, s.scope_code, s.quarter, coalesce(c.persons, 0) AS persons
+    FROM quarter_sums AS s
+    JOIN seqs AS q USING (quarter)
+    LEFT JOIN (
+        SELECT sc.scope_level, sc.scope_code, p.seq, count(*) AS persons
+        FROM present AS p JOIN scopes AS sc USING (scope_id)
+        GROUP BY ALL
+    ) AS c USING (scope_level, scope_code, seq)
+),
+first_presence AS (
+    -- per scope, quarter s and the person's previous present quarter: how many persons
+    SELECT sc.scope_level, sc.scope_code, f.previous_seq, f.seq, f.persons
+    FROM (
+        SELECT scope_id, previous_seq, seq, count(*) AS persons
+        FROM (
+            SELECT scope_id, seq,
+                lag(seq, 1, -1) OVER (PARTITION BY scope_id, pid ORDER BY seq) AS previous_seq
+            FROM present
+        )
+        GROUP BY ALL
+    ) AS f
+    JOIN scopes AS sc USING (scope_id)
+),
+period_bounds AS (
+    SELECT p.period_type, p.period, min(q.seq) AS first_seq, max(q.seq) AS last_seq
+    FROM periods AS p JOIN seqs AS q USING (quarter)
     GROUP BY ALL
 ),
-quarter_persons AS (
-    SELECT scope_level, scope_code, quarter, count(*) FILTER (WHERE possible > 0) AS persons
-    FROM person_quarter
+counted AS (
+    SELECT b.period_type, b.period, f.scope_level, f.scope_code, sum(f.persons) AS persons
+    FROM first_presence AS f
+    JOIN period_bounds AS b
+        ON f.seq BETWEEN b.first_seq AND b.last_seq AND f.previous_seq < b.first_seq
     GROUP BY ALL
 ),
 period_persons AS (
-    SELECT p.period_type, p.period, pq.scope_level, pq.scope_code,
-        count(DISTINCT pq.person_key) FILTER (WHERE pq.possible > 0) AS persons
-    FROM person_quarter AS pq JOIN periods AS p USING (quarter)
-    GROUP BY ALL
+    SELECT s.period_type, s.period, s.scope_level, s.scope_code,
+        coalesce(c.persons, 0) AS persons
+    FROM (
+        SELECT DISTINCT p.period_type, p.period, qs.scope_level, qs.scope_code
+        FROM quarter_sums AS qs JOIN periods AS p USING (quarter)
+    ) AS s
+    LEFT JOIN counted AS c USING (period_type, period, scope_level, scope_code)
 ),
 sums AS (
     SELECT
@@ -41,7 +137,7 @@ sums AS (
         sum(s.lost_workdays_short) AS lost_workdays_short,
         sum(s.lost_workdays_long) AS lost_workdays_long,
         sum(s.lost_workdays_graded) AS lost_workdays_graded
-    FROM scoped AS s JOIN periods AS p USING (quarter)
+    FROM quarter_sums AS s JOIN periods AS p USING (quarter)
     GROUP BY p.period_type, p.period, s.scope_level, s.scope_code
 ),
 largest_quarter AS (
