@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.warehouse import connect
-
 
 def norwegian_number(value: Decimal | float | None, decimals: int = 1) -> str:
     """1234.5 -> '1 234,5' with a non-breaking space, the way HR reads numbers."""
@@ -16,23 +14,14 @@ def norwegian_number(value: Decimal | float | None, decimals: int = 1) -> str:
 
 
 def print_headline(summary) -> None:
-    con = connect(summary.analytics_path, read_only=True)
-    try:
-        latest = (
-            con.execute("SELECT max(quarter) FROM quarters WHERE is_complete").fetchone()[0]
-            or con.execute("SELECT max(quarter) FROM quarters").fetchone()[0]
-        )
-        rows = con.execute(
-            """
-            SELECT scope_level, scope_name, sick_leave_pct, is_masked
-            FROM sick_leave_quarterly
-            WHERE quarter = ? AND scope_level IN ('municipality', 'sector')
-            ORDER BY scope_level = 'sector', scope_code
-            """,
-            [latest],
-        ).fetchall()
-    finally:
-        con.close()
+    from pipeline.night_report import latest_figures  # shares the query with the night report
+
+    figures = latest_figures(summary.analytics_path)
+    latest = figures["quarter"]
+    rows = [
+        (r["scope_level"], r["scope_name"], r["sick_leave_pct"], r["is_masked"])
+        for r in figures["rows"]
+    ]
     print()
     print(f"Ferdig (kjøring {summary.run_id}, beregnet per {summary.as_of:%d.%m.%Y}).")
     print(
