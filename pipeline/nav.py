@@ -28,7 +28,7 @@ from pipeline.diagnosis_groups import (
 from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.profile import Dialect, Profile, Source, load_profile
-from pipeline.read import decode, read_csv_text
+from pipeline.read import decode, read_csv_text, unknown_column_findings
 
 SOURCE = "nav_diagnosis"
 
@@ -157,19 +157,7 @@ def parse_nav_diagnosis(
         return empty_staging_frame(), [
             Finding(SOURCE, file_name, None, exc.column, ERROR, exc.rule, str(exc))
         ]
-    findings = [
-        Finding(
-            SOURCE,
-            file_name,
-            None,
-            h,
-            WARNING,
-            "column_unknown",
-            f"Kolonnen «{h}» er ikke i kildeprofilen og blir ikke lest inn.",
-        )
-        for h in raw.columns
-        if h not in source.header_map()
-    ]
+    findings = unknown_column_findings(raw.columns, source, file_name)
     # Frames from read_text_frame are indexed by file line; inline frames count from line 2.
     lines = frame.index if frame.index.min() >= 2 else range(2, len(frame) + 2)
     frame.insert(0, "source_line", lines)

@@ -106,6 +106,28 @@ def read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
     return number_lines(frame)
 
 
+def column_warning(source: str, file_name: str, header: str, rule: str, message: str) -> Finding:
+    """A warning about a whole column of a file (no line)."""
+    return Finding(source, file_name, None, header, WARNING, rule, message)
+
+
+def unknown_column_findings(headers, source: Source, file_name: str) -> list[Finding]:
+    """A column the profile does not describe is reported and never read (one home for the rule,
+    for every source)."""
+    known = source.header_map()
+    return [
+        column_warning(
+            source.name,
+            file_name,
+            h,
+            "column_unknown",
+            f"Kolonnen «{h}» er ikke i kildeprofilen og blir ikke lest inn.",
+        )
+        for h in headers
+        if h not in known
+    ]
+
+
 def number_lines(frame: pd.DataFrame) -> pd.DataFrame:
     """Index the rows by their line in the file (the header is line 1) and drop blank lines, so a
     finding's line number is the one a person sees in the file, blank lines or not."""
@@ -188,33 +210,19 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
                 rule="identity_numbers_in_required_column",
             )
         findings.append(
-            Finding(
+            column_warning(
                 source.name,
                 path.name,
-                None,
                 header,
-                WARNING,
                 "identity_numbers_dropped",
-                f"Kolonnen «{header}» inneholder fødselsnumre og er fjernet før noe ble "
-                "lagret. Ta dem ut av rapporten.",
+                f"Kolonnen «{header}» inneholder fødselsnumre og er fjernet før noe "
+                "ble lagret. Ta dem ut av rapporten.",
             )
         )
         raw_frame = raw_frame.drop(columns=[header])
     personal = [c.header for c in source.columns.values() if c.personal]
     dropped = [h for h in raw_frame.columns if h in personal]
-    unknown = [h for h in raw_frame.columns if h not in header_map]
-    for header in unknown:
-        findings.append(
-            Finding(
-                source.name,
-                path.name,
-                None,
-                header,
-                WARNING,
-                "column_unknown",
-                f"Kolonnen «{header}» er ikke i kildeprofilen og blir ikke lest inn.",
-            )
-        )
+    findings += unknown_column_findings(raw_frame.columns, source, path.name)
     keep = [h for h in raw_frame.columns if h in header_map and h not in personal]
     frame = raw_frame[keep].rename(columns=header_map)
     frame.insert(0, "source_line", frame.index)  # the line in the file (see number_lines)

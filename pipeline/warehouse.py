@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -202,7 +201,3 @@ def _comment_table(con: duckdb.DuckDBPyConnection, table: str, spec: dict) -> No
         )
     for column in actual:
         con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_sql_string(documented[column])}')
-
-
-def published_tables(schema: dict | None = None) -> Iterable[str]:
-    return (schema or load_warehouse_schema())["tables"].keys()
