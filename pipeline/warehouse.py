@@ -128,8 +128,14 @@ def load_warehouse_schema(path: Path = WAREHOUSE_SCHEMA) -> dict:
     return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
 
 
+def sql_literal(text: str) -> str:
+    """A string as an SQL literal, for statements that take no parameters (ATTACH, COPY)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def _sql_string(text: str) -> str:
-    return "'" + " ".join(str(text).split()).replace("'", "''") + "'"
+    """A comment from the YAML data dictionary as one line."""
+    return sql_literal(" ".join(str(text).split()))
 
 
 def publish(
@@ -154,7 +160,7 @@ def publish(
     extra_tables = extra_tables or {}
     con = duckdb.connect(str(tmp_path))
     try:
-        con.execute(f"ATTACH {_sql_string(str(internal_path))} AS internal (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(internal_path)} AS internal (READ_ONLY)")
         run_sql_file(con, SQL_DIR / "macros.sql")
         internal_tables = {
             name

@@ -314,6 +314,42 @@ def test_csv_writes_exact_decimals_labels_and_dates_from_inline_data(tmp_path):
     )
 
 
+def _scoped_table(levels: list[tuple[str, int]]) -> pa.Table:
+    rows = [(level, f"{level[:1]}{n}") for level, count in levels for n in range(count)]
+    return pa.table(
+        {
+            "scope_level": pa.array([level for level, _ in rows]),
+            "scope_code": pa.array([code for _, code in rows]),
+            "lost_workdays": pa.array([Decimal("1.5")] * len(rows), pa.decimal128(20, 8)),
+        }
+    )
+
+
+def test_long_mart_sheet_keeps_whole_levels_and_says_where_the_rest_is():
+    spec = {**deliver.load_deliverables_spec(), "excel_max_rows": 5}
+    mart = {"file": "liten", "columns": {"scope_level": "Nivå", "scope_code": "Kode"}}
+    table = _scoped_table([("municipality", 1), ("sector", 3), ("unit", 10)])
+    kept, note = deliver.sheet_rows(table, mart, spec)
+    # 1 + 3 rows fit under 5; the ten units would not, so none of them goes in
+    assert kept.column("scope_level").to_pylist() == ["municipality"] + ["sector"] * 3
+    assert note == (
+        "Arket viser 4 av 14 rader (nivå: Hele kommunen og Sektor). Alle radene ligger i "
+        "csv/liten.csv (åpnes i Excel) og parquet/liten.parquet."
+    )
+    assert deliver.sheet_rows(table.slice(0, 5), mart, spec) == (table.slice(0, 5), None)
+    # without levels (or when the first level alone is too long): the first rows
+    first = deliver.sheet_rows(_scoped_table([("unit", 7)]), mart, spec)
+    assert first[0].num_rows == 5 and first[1].startswith("Arket viser 5 av 7 rader (nivå: Enhet)")
+
+    workbook = deliver.Workbook()
+    deliver._write_mart_sheet(workbook.active, kept, mart, spec["value_labels"], note)
+    sheet = workbook.active
+    assert sheet["A1"].value == note
+    assert [c.value for c in sheet[2]] == ["Nivå", "Kode", "lost_workdays"]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == "A2:C6"
+    assert sheet["C6"].value == 1.5 and sheet["C6"].number_format == deliver.ONE_DECIMAL
+
+
 def test_parquet_round_trips_with_decimal_types(delivered, warehouse):
     table = pq.read_table(delivered.parquet["sick_leave_quarterly"])
     assert table.schema.field("sick_leave_pct").type == pa.decimal128(18, 1)
