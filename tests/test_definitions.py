@@ -404,6 +404,11 @@ def test_period_is_masked_only_when_even_its_largest_quarter_is_small(tmp_path):
         ("0.0005", "1", Decimal("0.1")),
         ("0.0004", "1", Decimal("0.0")),
         ("5", "0", None),
+        # a hair either side of a tie: floating point alone cannot tell these apart
+        ("0.45499999", "10", Decimal("4.5")),
+        ("0.45500001", "10", Decimal("4.6")),
+        ("1234567.45", "24691349", Decimal("5.0")),  # exactly 4.99999998...: not a tie
+        ("123456.75", "2469135", Decimal("5.0")),  # exactly 4.99999999...
     ],
 )
 def test_sick_leave_pct_macro_rounds_half_up_on_exact_decimals(
@@ -422,3 +427,35 @@ def test_sick_leave_pct_macro_rounds_half_up_on_exact_decimals(
         f"SELECT sick_leave_pct({lost_value}::DOUBLE, {possible}::DOUBLE)"
     ).fetchone()[0]
     assert as_double == expected
+
+
+def test_sick_leave_pct_macro_equals_exact_half_up_on_ties_and_near_ties():
+    """The macro takes a floating-point shortcut away from rounding boundaries; on exact ties,
+    a hundred-millionth either side of them and ordinary values it must give exactly Python's
+    Decimal ROUND_HALF_UP of 100 * lost / possible."""
+    import random
+    from decimal import ROUND_HALF_UP
+
+    import duckdb
+
+    from pipeline.warehouse import SQL_DIR
+
+    rng = random.Random(7)
+    step = Decimal("0.00000001")
+    pairs = []
+    for _ in range(3000):
+        possible = Decimal(rng.randint(1, 10**9)) * 8 * step * 10**3  # up to 8 million workdays
+        tie = (Decimal(rng.randint(0, 999)) + Decimal("0.5")) * possible / 1000
+        pairs += [(tie, possible), (tie - step, possible), (tie + step, possible)]
+        pairs.append((Decimal(rng.randint(0, 10**14)) * step, possible))
+    con = duckdb.connect()
+    con.execute((SQL_DIR / "macros.sql").read_text())
+    con.execute("CREATE TABLE t (lost DECIMAL(20, 8), possible DECIMAL(20, 8))")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(str(a), str(b)) for a, b in pairs])
+    got = con.execute("SELECT lost, possible, sick_leave_pct(lost, possible) FROM t").fetchall()
+    wrong = [
+        (lost, possible, pct)
+        for lost, possible, pct in got
+        if pct != (100 * lost / possible).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    ]
+    assert len(got) == 12000 and wrong == []
