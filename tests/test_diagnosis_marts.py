@@ -59,7 +59,7 @@ def con():
     con.execute(
         """
         CREATE TABLE core_fact_quarter AS
-        SELECT quarter, person_key, unit_code, sector_code,
+        SELECT quarter, person_id, unit_code, sector_code,
             CAST(possible AS DECIMAL(18, 6)) AS possible_workdays,
             CAST(doctor AS DECIMAL(18, 6)) AS lost_workdays,
             CAST(0 AS DECIMAL(18, 6)) AS lost_workdays_self,
@@ -68,13 +68,13 @@ def con():
             CAST(doctor AS DECIMAL(18, 6)) AS lost_workdays_long,
             CAST(0 AS DECIMAL(18, 6)) AS lost_workdays_graded
         FROM (VALUES
-            ('2014K1', 'p1', 'U1', 'HOV', 60, 6),
-            ('2014K1', 'p2', 'U2', 'HOV', 40, 4),
-            ('2014K1', 'p3', 'U3', 'SKO', 100, 0),
-            ('2014K2', 'p1', 'U1', 'HOV', 60, 3),
-            ('2014K2', 'p2', 'U2', 'HOV', 40, 0),
-            ('2014K2', 'p3', 'U3', 'SKO', 100, 5)
-        ) AS t(quarter, person_key, unit_code, sector_code, possible, doctor)
+            ('2014K1', 1, 'U1', 'HOV', 60, 6),
+            ('2014K1', 2, 'U2', 'HOV', 40, 4),
+            ('2014K1', 3, 'U3', 'SKO', 100, 0),
+            ('2014K2', 1, 'U1', 'HOV', 60, 3),
+            ('2014K2', 2, 'U2', 'HOV', 40, 0),
+            ('2014K2', 3, 'U3', 'SKO', 100, 5)
+        ) AS t(quarter, person_id, unit_code, sector_code, possible, doctor)
         """
     )
     con.execute(

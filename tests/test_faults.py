@@ -130,7 +130,7 @@ def test_analyst_holding_the_database_open_does_not_stop_the_night(tmp_path, cle
 def test_published_database_holds_no_pseudonym_name_or_identity_number(clean):
     clean_root, _ = clean
     internal = duckdb.connect(str(clean_root / "warehouse" / "internal.duckdb"), read_only=True)
-    rows = internal.execute("SELECT DISTINCT person_key FROM core_fact_quarter").fetchall()
+    rows = internal.execute("SELECT DISTINCT person_key FROM stg_employments").fetchall()
     pseudonyms = {k for (k,) in rows}
     internal.close()
     assert len(pseudonyms) == 12

@@ -11,16 +11,25 @@ SELECT
     coalesce(valid_to, DATE '9999-12-31') AS valid_to
 FROM stg_organisation;
 
+-- Every person (pseudonym) in the exports numbered: the core tables carry the small integer, which
+-- joins, sorts and groups several times faster than the 32-character pseudonym. The numbering is
+-- internal to one build and never published.
+CREATE OR REPLACE TABLE core_persons AS
+SELECT CAST(row_number() OVER (ORDER BY person_key) AS INTEGER) AS person_id, person_key
+FROM (SELECT person_key FROM stg_employments UNION SELECT person_key FROM stg_absences);
+
 -- Employments clipped to the report window; an open employment runs to the as-of date.
 CREATE OR REPLACE TABLE core_employments AS
 SELECT
     e.employment_id,
-    e.person_key,
+    p.person_id,
     e.unit_code,
     CAST(e.position_pct * 0.01 AS DECIMAL(18, 8)) AS position_share,
     greatest(e.from_date, w.start_date) AS eff_from,
     least(coalesce(e.to_date, w.end_date), w.end_date) AS eff_to
-FROM stg_employments AS e, core_report_window AS w
+FROM stg_employments AS e
+JOIN core_persons AS p USING (person_key)
+CROSS JOIN core_report_window AS w
 WHERE greatest(e.from_date, w.start_date) <= least(coalesce(e.to_date, w.end_date), w.end_date);
 
 -- Each employment cut at quarter boundaries and at its unit's sector changes: one piece lies in one
@@ -29,7 +38,7 @@ CREATE OR REPLACE TABLE core_employment_pieces AS
 WITH pieces AS (
     SELECT
         e.employment_id,
-        e.person_key,
+        e.person_id,
         e.unit_code,
         u.sector_code,
         q.quarter,

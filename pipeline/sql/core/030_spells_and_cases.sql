@@ -5,13 +5,14 @@ SELECT
     a.absence_id,
     a.source_file,
     a.source_line,
-    a.person_key,
+    n.person_id,
     a.unit_code,
     c.certification,
     CAST(coalesce(a.absence_pct, 100) * 0.01 AS DECIMAL(18, 8)) AS grade,
     a.from_date,
     least(a.to_date, p.as_of) AS to_date
 FROM stg_absences AS a
+JOIN core_persons AS n USING (person_key)
 JOIN stg_absence_codes AS c ON c.absence_code = a.absence_code
 CROSS JOIN params AS p
 WHERE c.certification IN ('self_certified', 'doctor_certified')
@@ -25,7 +26,7 @@ WITH ordered AS (
     SELECT
         *,
         max(to_date) OVER (
-            PARTITION BY person_key ORDER BY from_date, to_date, absence_id
+            PARTITION BY person_id ORDER BY from_date, to_date, absence_id
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS previous_end
     FROM core_sick_spells
@@ -34,12 +35,12 @@ numbered AS (
     SELECT
         *,
         sum(CASE WHEN previous_end IS NULL OR from_date > previous_end + 1 THEN 1 ELSE 0 END)
-            OVER (PARTITION BY person_key ORDER BY from_date, to_date, absence_id
+            OVER (PARTITION BY person_id ORDER BY from_date, to_date, absence_id
                   ROWS UNBOUNDED PRECEDING) AS case_no
     FROM ordered
 )
 SELECT
-    person_key,
+    person_id,
     case_no,
     min(from_date) AS case_from,
     max(to_date) AS case_to,
@@ -47,7 +48,7 @@ SELECT
     bool_or(certification = 'doctor_certified') AS has_doctor_certified,
     count(*) AS spells
 FROM numbered
-GROUP BY person_key, case_no;
+GROUP BY person_id, case_no;
 
 -- NAV's duration bands, and the short/long split, from the case's duration.
 CREATE OR REPLACE TABLE core_case_durations AS

@@ -6,14 +6,14 @@ SELECT
     s.source_file,
     s.source_line,
     e.employment_id,
-    e.person_key,
+    e.person_id,
     s.certification,
     s.grade,
     greatest(s.from_date, e.eff_from) AS seg_from,
     least(s.to_date, e.eff_to) AS seg_to
 FROM core_sick_spells AS s
 JOIN core_employments AS e
-    ON e.person_key = s.person_key
+    ON e.person_id = s.person_id
    AND (s.unit_code IS NULL OR s.unit_code = e.unit_code)
    AND s.from_date <= e.eff_to
    AND s.to_date >= e.eff_from;
@@ -38,7 +38,7 @@ segments AS (
 graded AS (
     SELECT
         g.employment_id,
-        any_value(x.person_key) AS person_key,
+        any_value(x.person_id) AS person_id,
         g.seg_from,
         g.seg_to,
         least(1, coalesce(sum(x.grade) FILTER (WHERE x.certification = 'doctor_certified'), 0))
@@ -55,7 +55,7 @@ graded AS (
 )
 SELECT
     g.employment_id,
-    g.person_key,
+    g.person_id,
     g.seg_from,
     g.seg_to,
     CAST(g.doctor_grade AS DECIMAL(18, 8)) AS doctor_grade,
@@ -65,7 +65,7 @@ SELECT
     c.is_long_term
 FROM graded AS g
 JOIN core_case_durations AS c
-    ON c.person_key = g.person_key AND g.seg_from BETWEEN c.case_from AND c.case_to;
+    ON c.person_id = g.person_id AND g.seg_from BETWEEN c.case_from AND c.case_to;
 
 -- Lost workdays per employment piece (quarter, sector): segment days inside the piece, counted
 -- on working days only, times position share and the segment's grades.
@@ -73,7 +73,7 @@ CREATE OR REPLACE TABLE core_lost_pieces AS
 WITH cut AS (
     SELECT
         p.employment_id,
-        p.person_key,
+        p.person_id,
         p.unit_code,
         p.sector_code,
         p.quarter,
@@ -100,7 +100,7 @@ counted AS (
 )
 SELECT
     employment_id,
-    person_key,
+    person_id,
     unit_code,
     sector_code,
     quarter,

@@ -3,14 +3,14 @@
 -- column, so any period or scope is a sum over it (ratios of sums, never averages of ratios).
 CREATE OR REPLACE TABLE core_fact_quarter AS
 WITH possible AS (
-    SELECT quarter, person_key, unit_code, sector_code, sum(possible_workdays) AS possible_workdays
+    SELECT quarter, person_id, unit_code, sector_code, sum(possible_workdays) AS possible_workdays
     FROM core_employment_pieces
     GROUP BY ALL
 ),
 lost AS (
     SELECT
         quarter,
-        person_key,
+        person_id,
         unit_code,
         sector_code,
         sum(lost_self) AS lost_workdays_self,
@@ -23,7 +23,7 @@ lost AS (
 )
 SELECT
     p.quarter,
-    p.person_key,
+    p.person_id,
     p.unit_code,
     p.sector_code,
     CAST(p.possible_workdays AS DECIMAL(20, 8)) AS possible_workdays,
@@ -35,4 +35,4 @@ SELECT
     CAST(coalesce(l.lost_workdays_long, 0) AS DECIMAL(20, 8)) AS lost_workdays_long,
     CAST(coalesce(l.lost_workdays_graded, 0) AS DECIMAL(20, 8)) AS lost_workdays_graded
 FROM possible AS p
-LEFT JOIN lost AS l USING (quarter, person_key, unit_code, sector_code);
+LEFT JOIN lost AS l USING (quarter, person_id, unit_code, sector_code);

@@ -10,8 +10,8 @@
 --   the first quarter s >= a in which the person is present, i.e. where the person's previous
 --   present quarter lies before a. Counting (previous, s) pairs per scope and joining them to the
 --   periods gives the distinct count without a DISTINCT over persons x periods.
--- Persons, scopes and quarters are numbered (integers group and sort much faster than the
--- 32-character person keys). The scratch tables are TEMP (gone when the build's connection
+-- Scopes and quarters are numbered (integers group and sort much faster than strings; persons
+-- already are, in core_persons). The scratch tables are TEMP (gone when the build's connection
 -- closes) and built one by one: as one statement the planner did about twice the work.
 CREATE OR REPLACE TEMP TABLE mart_seqs AS
 SELECT quarter, year * 4 + quarter_no AS seq FROM core_quarters;
@@ -27,14 +27,9 @@ FROM (
 );
 
 CREATE OR REPLACE TEMP TABLE mart_present AS
-WITH ids AS (
-    SELECT person_key, row_number() OVER () AS pid
-    FROM (SELECT DISTINCT person_key FROM core_fact_quarter)
-),
-fact AS (
-    SELECT i.pid, q.seq, m.scope_id AS all_id, s.scope_id AS sector_id, u.scope_id AS unit_id
+WITH fact AS (
+    SELECT f.person_id AS pid, q.seq, m.scope_id AS all_id, s.scope_id AS sector_id, u.scope_id AS unit_id
     FROM core_fact_quarter AS f
-    JOIN ids AS i USING (person_key)
     JOIN mart_seqs AS q USING (quarter)
     JOIN mart_scopes AS m ON m.scope_level = 'municipality'
     JOIN mart_scopes AS s ON s.scope_level = 'sector' AND s.scope_code = f.sector_code
