@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import steps
+from pipeline import expectations, steps
 from pipeline.profile import load_profile
 
 PROFILE = load_profile()
@@ -158,6 +158,22 @@ def test_bad_absence_row_is_quarantined_and_the_rest_loads(tmp_path, old, new, e
     lines = lf.frame["source_line"].tolist()
     assert expected[0] not in lines
     assert lf.rows_loaded == lf.rows_read - 1
+
+
+def test_unknown_unit_is_found_the_same_way_against_a_country_of_units(tmp_path):
+    """Tens of thousands of known units are checked as membership (GX is slow on large value
+    sets): the same line, column and rule as with a handful, and good rows untouched."""
+    content = ABSENCES.replace(";;3010", ";;9999")
+    folder = tmp_path / "agresso"
+    folder.mkdir()
+    path = folder / "fravaer.csv"
+    path.write_bytes(content.encode("cp1252"))
+    many_units = set(UNITS) | {f"{n:05d}" for n in range(10000, 40000)}
+    assert len(many_units) > expectations.LARGE_VALUE_SET
+    few = steps.read_and_validate(path, "absences", PROFILE, KEY, UNITS, None)
+    many = steps.read_and_validate(path, "absences", PROFILE, KEY, many_units, None)
+    assert quarantined(many) == quarantined(few) == [(3, "Arbeidssted", "unit_unknown")]
+    assert many.frame.equals(few.frame)
 
 
 @pytest.mark.parametrize(
