@@ -42,22 +42,6 @@ AGRESSO_FILES = ["organisasjon.csv", "ansettelser.csv", "fravaer.csv"]
 STAGES = ["startup", "read", "validate", "protect", "load", "transform", "publish", "deliver"]
 NAIVE_TIMEOUT_S = 600
 NAIVE_MEMORY_LIMIT = 16 * 2**30  # the naive baseline must not take the machine down
-DELIVER_NOTE = (
-    "deliver: pipeline/deliver.py (write_deliverables) is not part of this checkout yet and is "
-    "not measured."
-)
-
-
-def _write_deliverables():
-    """The flow's deliver step (pipeline.deliver.write_deliverables), or None in a checkout that
-    does not have it yet."""
-    try:
-        from pipeline.deliver import write_deliverables
-    except ImportError:
-        return None
-    return write_deliverables
-
-
 # --- memory and time --------------------------------------------------------------------------
 
 
@@ -141,6 +125,7 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, as_of: dt.date, measure=Non
     (pipeline.steps.Measure); without it nothing is measured.
     """
     from pipeline import steps
+    from pipeline.deliver import write_deliverables
     from pipeline.manual import read_manual_measurements
     from pipeline.nav import read_nav_folder
     from pipeline.plan import load_plan
@@ -203,11 +188,9 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, as_of: dt.date, measure=Non
         findings += steps.quality_findings(ctx)
     with measure("publish"):
         path = steps.publish_analytics(ctx, findings, loaded)
-    write_deliverables = _write_deliverables()
-    if write_deliverables is not None:
-        with measure("deliver"):  # as the flow: HR's reports, CSV and Parquet per mart
-            municipality = getattr(plan, "municipality", None)
-            write_deliverables(path, ctx.warehouse_dir / "reports", municipality=municipality)
+    with measure("deliver"):  # as the flow: HR's reports, CSV and Parquet per mart
+        municipality = getattr(plan, "municipality", None)
+        write_deliverables(path, ctx.warehouse_dir / "reports", municipality=municipality)
     return {
         "analytics_path": str(path),
         "rows_loaded": sum(lf.rows_loaded for lf in loaded),
@@ -353,7 +336,6 @@ def benchmark(preset: str, years: int, runs: int, naive: bool, root: Path = DATA
                 for name in AGRESSO_FILES
             },
         },
-        "deliver": "measured" if "deliver" in measured else DELIVER_NOTE,
         "machine": machine(),
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
     }
@@ -413,8 +395,6 @@ def table(result: dict) -> str:
         lines.append(f"{'naive':<10} did not finish ({naive.get('did_not_finish')})")
     else:
         lines.append(f"{'naive':<10} not run at this scale")
-    if result["deliver"] != "measured":
-        lines.append(result["deliver"])
     return "\n".join(lines)
 
 

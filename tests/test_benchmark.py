@@ -105,8 +105,7 @@ def test_measuring_changes_no_published_figure(municipality):
     quarters = sorted({row[0] for row in figures})
     assert quarters == ["2013K3", "2013K4", "2014K1", "2014K2"]
     # Every pipeline stage was measured: some time, and a resident peak of at least 50 MiB.
-    # (deliver only where pipeline/deliver.py exists)
-    expected = set(STAGES) - {"startup", "deliver"}
+    expected = set(STAGES) - {"startup"}
     assert expected <= set(stages.wall)
     assert all(stages.wall[s] > 0 and stages.peak[s] > 50 for s in expected)
 
@@ -114,7 +113,7 @@ def test_measuring_changes_no_published_figure(municipality):
 def test_harness_runs_the_preset_in_fresh_processes(municipality, tmp_path):
     root, _ = municipality
     result = benchmark("municipality", 1, runs=1, naive=True, root=root)
-    assert set(STAGES) - {"deliver"} <= set(result["stages"]) <= set(STAGES)
+    assert set(result["stages"]) == set(STAGES)
     wall = result["total"]["wall_s"]
     assert wall["min"] <= wall["median"] <= wall["max"]
     assert result["floor"]["wall_s"]["median"] < wall["median"]
