@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,9 +69,13 @@ def decode(raw: bytes, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> tupl
     )
 
 
-def read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
+def read_csv_text(text: str, dialect: Dialect, skip: Collection[str] = ()) -> pd.DataFrame:
     """Decoded CSV text as a DataFrame of strings (nothing typed), headers stripped; raise
-    FileRejected with a reason HR can act on when it is empty or not in the profile's dialect."""
+    FileRejected with a reason HR can act on when it is empty or not in the profile's dialect.
+
+    Columns whose header is in `skip` (the profile's personal columns: names, identity numbers,
+    free text) are never parsed: their values are not kept even for a moment, and a country's
+    names and free text are a third of the parsing."""
     if not text.strip():
         raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
     # The first line only: splitting the whole text would build a list of every line. Every
@@ -85,6 +90,15 @@ def read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
             "semikolondelt CSV og legg filen inn igjen.",
             rule="wrong_delimiter",
         )
+    skipped: list[str] = []
+
+    def wanted(header) -> bool:
+        if _clean_header(header) in skip:
+            if _clean_header(header) not in skipped:  # pandas may ask more than once
+                skipped.append(_clean_header(header))
+            return False
+        return True
+
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -95,6 +109,7 @@ def read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
             engine="c",
             on_bad_lines="error",
             skip_blank_lines=False,  # keep rows one-to-one with lines; blanks dropped below
+            usecols=wanted if skip else None,
         )
     except pd.errors.ParserError as exc:
         raise FileRejected(
@@ -102,8 +117,14 @@ def read_csv_text(text: str, dialect: Dialect) -> pd.DataFrame:
             "flere kolonner enn overskriften, og ta ut rapporten på nytt.",
             rule="csv_malformed",
         ) from None
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    return number_lines(frame)
+    frame.columns = [_clean_header(c) for c in frame.columns]
+    frame = number_lines(frame)
+    frame.attrs["skipped_headers"] = skipped
+    return frame
+
+
+def _clean_header(header) -> str:
+    return str(header).strip().lstrip("\ufeff").strip()
 
 
 def column_warning(source: str, file_name: str, header: str, rule: str, message: str) -> Finding:
@@ -132,8 +153,17 @@ def number_lines(frame: pd.DataFrame) -> pd.DataFrame:
     """Index the rows by their line in the file (the header is line 1) and drop blank lines, so a
     finding's line number is the one a person sees in the file, blank lines or not."""
     frame.index = pd.RangeIndex(2, len(frame) + 2)
-    blank = frame.apply(lambda column: column.astype(str).str.strip().eq("")).all(axis=1)
-    return frame[~blank]
+    if frame.shape[1] == 0:
+        return frame
+
+    def blank(column: pd.Series) -> pd.Series:
+        return column.astype(str).str.strip().eq("")
+
+    # Only a line whose first field is blank can be blank: look at the others just there.
+    candidates = frame[blank(frame.iloc[:, 0]).to_numpy()]
+    if candidates.empty:
+        return frame
+    return frame.drop(index=candidates.index[candidates.apply(blank).all(axis=1).to_numpy()])
 
 
 def _read_excel(path: Path, dialect: Dialect) -> pd.DataFrame:
@@ -172,6 +202,7 @@ def _read_excel(path: Path, dialect: Dialect) -> pd.DataFrame:
 def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile:
     """Read one file of a source into canonical typed columns, or raise FileRejected."""
     path = Path(path)
+    personal = [c.header for c in source.columns.values() if c.personal]
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         raw_frame, encoding = _read_excel(path, profile.dialect), "xlsx"
     else:
@@ -179,7 +210,8 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         if not raw.strip():
             raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
         text, encoding = decode(raw, profile.dialect.encodings)
-        raw_frame = read_csv_text(text, profile.dialect)
+        raw_frame = read_csv_text(text, profile.dialect, skip=personal)
+    skipped = raw_frame.attrs.get("skipped_headers", [])
 
     raw_frame.columns = [str(c).strip() for c in raw_frame.columns]
     header_map = source.header_map()
@@ -220,8 +252,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
             )
         )
         raw_frame = raw_frame.drop(columns=[header])
-    personal = [c.header for c in source.columns.values() if c.personal]
-    dropped = [h for h in raw_frame.columns if h in personal]
+    dropped = skipped + [h for h in raw_frame.columns if h in personal]
     findings += unknown_column_findings(raw_frame.columns, source, path.name)
     keep = [h for h in raw_frame.columns if h in header_map and h not in personal]
     frame = raw_frame[keep].rename(columns=header_map)
