@@ -378,6 +378,7 @@ def build_internal(
             "Legg Agresso-uttrekkene i data/raw/agresso (eller kjør 'sickleave generate')."
         )
     first_year = min(frames["stg_absences"]["from_date"].min().year, ctx.as_of.year)
+    check_report_window(frames["stg_absences"]["from_date"], ctx.as_of)
     tmp = ctx.internal_path.with_name(f".{INTERNAL_DB}.building")
     tmp.unlink(missing_ok=True)
     con = connect(tmp)
@@ -407,6 +408,33 @@ def build_internal(
         con.close()
     tmp.replace(ctx.internal_path)
     return ctx.internal_path
+
+
+# The period marts keep each person's quarters of presence as one 128-bit pattern
+# (pipeline/sql/marts/020_sick_leave.sql): 32 years of quarters.
+MAX_REPORT_QUARTERS = 128
+
+
+def _quarter_number(day: dt.date) -> int:
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def check_report_window(absence_starts: pd.Series, as_of: dt.date) -> None:
+    """The report runs from the quarter of the first absence up to the as-of date; refuse one
+    longer than MAX_REPORT_QUARTERS with a sentence that says what to do."""
+    starts = absence_starts.dropna()
+    starts = starts[starts <= as_of]
+    if starts.empty:
+        return
+    first = starts.min()
+    quarters = _quarter_number(as_of) - _quarter_number(first) + 1
+    if quarters > MAX_REPORT_QUARTERS:
+        raise UserError(
+            f"Fraværsuttrekket går tilbake til {first:%d.%m.%Y}: {quarters} kvartaler fram til "
+            f"{as_of:%d.%m.%Y}, men rapportene dekker høyst {MAX_REPORT_QUARTERS} kvartaler "
+            f"({MAX_REPORT_QUARTERS // 4} år). Ta ut fravær fra de siste "
+            f"{MAX_REPORT_QUARTERS // 4} årene."
+        )
 
 
 def empty_manual_frame() -> pd.DataFrame:

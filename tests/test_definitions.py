@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from pipeline.errors import UserError
 from tests.helpers import build, one
 
 FULL_YEAR = ("2014-01-01", None)
@@ -319,6 +320,43 @@ def test_persons_are_employees_with_possible_workdays(tmp_path):
         as_of="2014-03-31",
     )
     assert lost(con, column="persons") == 2
+
+
+def test_persons_in_a_period_are_counted_once_whatever_quarters_they_are_in(tmp_path):
+    # a: 1st quarter only; b: 2nd and 3rd; c: 1st and 4th (a gap); d: 4th only, at another unit.
+    con = build(
+        tmp_path,
+        [
+            ("a", "U1", 100, "2014-01-01", "2014-03-31"),
+            ("b", "U1", 100, "2014-04-01", "2014-09-30"),
+            ("c", "U1", 100, "2014-01-01", "2014-03-31"),
+            ("c", "U1", 100, "2014-10-01", None),
+            ("d", "U2", 100, "2014-10-01", None),
+        ],
+        [("a", "EGM", "2014-01-06", "2014-01-06", None, None)],
+    )
+    persons = dict(
+        con.execute(
+            "SELECT period_type || ':' || period || ':' || scope_code, persons "
+            "FROM sick_leave_periods WHERE scope_level IN ('municipality', 'unit')"
+        ).fetchall()
+    )
+    assert persons["quarter:2014K1:Alle"] == 2  # a, c
+    assert persons["quarter:2014K3:Alle"] == 1  # b
+    assert persons["year_to_date:2014K2:Alle"] == 3  # a, b, c
+    assert persons["year_to_date:2014K3:Alle"] == 3  # b is in two of its quarters: once
+    assert persons["year:2014:Alle"] == 4  # c is in two quarters with a gap: once
+    assert persons["rolling_four_quarters:2014K4:Alle"] == 4
+    assert persons["year:2014:U1"] == 3 and persons["year:2014:U2"] == 1
+
+
+def test_report_window_longer_than_the_marts_hold_is_refused_with_a_sentence(tmp_path):
+    with pytest.raises(UserError, match=r"går tilbake til 02\.01\.1980: 140 kvartaler"):
+        build(
+            tmp_path,
+            [("a", "U1", 100, "1980-01-01", None)],
+            [("a", "EGM", "1980-01-02", "1980-01-02", None, None)],
+        )
 
 
 def test_unit_moving_to_another_sector_counts_where_it_belonged_each_day(tmp_path):
