@@ -53,7 +53,7 @@ WITH pieces AS (
 SELECT
     p.*,
     cb.workdays_through - ca.workdays_before AS working_days,
-    CAST(p.position_share * (cb.workdays_through - ca.workdays_before) AS DECIMAL(20, 8))
+    CAST(p.position_share * (cb.workdays_through - ca.workdays_before) AS DECIMAL(18, 8))
         AS possible_workdays
 FROM pieces AS p
 JOIN core_calendar AS ca ON ca.day = p.piece_from

@@ -105,8 +105,8 @@ SELECT
     sector_code,
     quarter,
     working_days,
-    CAST(position_share * doctor_grade * working_days AS DECIMAL(20, 8)) AS lost_doctor,
-    CAST(position_share * self_grade * working_days AS DECIMAL(20, 8)) AS lost_self,
+    CAST(position_share * doctor_grade * working_days AS DECIMAL(18, 8)) AS lost_doctor,
+    CAST(position_share * self_grade * working_days AS DECIMAL(18, 8)) AS lost_self,
     is_graded,
     is_long_term
 FROM counted
