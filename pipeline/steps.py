@@ -422,11 +422,11 @@ def _quarter_number(day: dt.date) -> int:
 def check_report_window(absence_starts: pd.Series, as_of: dt.date) -> None:
     """The report runs from the quarter of the first absence up to the as-of date; refuse one
     longer than MAX_REPORT_QUARTERS with a sentence that says what to do."""
-    starts = absence_starts.dropna()
-    starts = starts[starts <= as_of]
+    starts = pd.to_datetime(absence_starts.dropna())
+    starts = starts[starts <= pd.Timestamp(as_of)]
     if starts.empty:
         return
-    first = starts.min()
+    first = starts.min().date()
     quarters = _quarter_number(as_of) - _quarter_number(first) + 1
     if quarters > MAX_REPORT_QUARTERS:
         raise UserError(

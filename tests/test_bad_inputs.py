@@ -234,6 +234,19 @@ def test_name_column_is_dropped_and_never_stored(tmp_path):
     assert "Nordmann" not in lf.frame.to_string()
 
 
+def test_profiles_own_identity_number_column_is_never_read(tmp_path):
+    # «Fødselsnr» is an optional column of the export format, dropped by design like «Navn»: its
+    # values are never parsed (no finding); identity numbers under any other header are found
+    # and reported (the test above).
+    content = "\r\n".join(
+        line + (";Fødselsnr" if i == 0 else ";15076500565")
+        for i, line in enumerate(ABSENCES.splitlines())
+    )
+    lf = load(tmp_path, "fravaer.csv", content, "absences")
+    assert lf.rows_loaded == 3 and lf.findings == []
+    assert "15076500565" not in lf.frame.to_string()
+
+
 def test_resource_numbers_are_replaced_by_pseudonyms(tmp_path):
     lf = load(tmp_path, "fravaer.csv", ABSENCES, "absences")
     assert "resource_id" not in lf.frame.columns

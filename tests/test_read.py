@@ -1,6 +1,5 @@
 """Reading through the profile: encodings, dialect, Excel, personal columns dropped."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
@@ -29,7 +28,7 @@ def test_csv_is_read_in_any_of_the_accepted_encodings(tmp_path, encoding):
     assert sf.encoding == encoding
     assert sf.rows_read == 2
     first = sf.frame.iloc[0]
-    assert first["from_date"] == dt.date(2014, 2, 3)
+    assert first["from_date"] == pd.Timestamp(2014, 2, 3)
     assert first["absence_pct"] == pytest.approx(50.5)
     assert first["source_line"] == 2
     assert pd.isna(sf.frame.iloc[1]["absence_pct"])
@@ -59,7 +58,7 @@ def test_excel_file_with_the_same_columns_is_read_like_csv(tmp_path):
     sf = read_source_file(path, EMPLOYMENTS, PROFILE)
     assert sf.encoding == "xlsx"
     assert sf.frame["position_pct"].tolist() == [pytest.approx(66.67), 100]
-    assert sf.frame["from_date"].tolist() == [dt.date(2013, 1, 1), dt.date(2013, 8, 15)]
+    assert sf.frame["from_date"].tolist() == [pd.Timestamp(2013, 1, 1), pd.Timestamp(2013, 8, 15)]
     assert pd.isna(sf.frame["to_date"].iloc[1])
     assert Decimal(str(sf.frame["position_pct"].iloc[0])) == Decimal("66.67")
 
