@@ -65,15 +65,13 @@ def _substitute(value, params: dict):
 def _build_suite(entries: list[dict], params: dict):
     gx, context, _ = _context()
     suite = gx.ExpectationSuite(name=f"suite_{next(_suite_names)}")
-    used = []
     for entry in entries:
         kwargs = {k: _substitute(v, params) for k, v in entry["kwargs"].items()}
         if any(v is None for v in kwargs.values()):
             continue  # a parameter this run does not have (e.g. no previous export to compare)
         cls = gx.expectations.registry.get_expectation_impl(entry["expectation"])
         suite.add_expectation(cls(**kwargs, meta={"rule": entry["rule"]}))
-        used.append(entry)
-    return context.suites.add(suite), used
+    return context.suites.add(suite)
 
 
 def _gx_frame(frame: pd.DataFrame, columns: set[str] | None = None) -> pd.DataFrame:
@@ -101,7 +99,7 @@ def _validate(frame: pd.DataFrame, entries: list[dict], params: dict):
         return []
     _, context, datasource = _context()
     checked, membership = _large_sets_as_membership(frame, entries, params)
-    suite, used = _build_suite(checked, params)
+    suite = _build_suite(checked, params)
     gx_frame = _gx_frame(frame, _columns_of(checked) - set(membership))
     for name, values in membership.items():
         gx_frame[name] = values
@@ -120,7 +118,7 @@ def _validate(frame: pd.DataFrame, entries: list[dict], params: dict):
     )
     datasource.delete_asset(asset_name)
     context.suites.delete(suite.name)
-    by_rule = {e["rule"]: e for e in entries if e["rule"] in {u["rule"] for u in used}}
+    by_rule = {e["rule"]: e for e in entries}  # report under the entry as written
     return [(by_rule[r.expectation_config.meta["rule"]], r) for r in result.results]
 
 

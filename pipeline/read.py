@@ -93,11 +93,10 @@ def read_csv_text(text: str, dialect: Dialect, skip: Collection[str] = ()) -> pd
     skipped: list[str] = []
 
     def wanted(header) -> bool:
-        if _clean_header(header) in skip:
-            if _clean_header(header) not in skipped:  # pandas may ask more than once
-                skipped.append(_clean_header(header))
-            return False
-        return True
+        name = _clean_header(header)
+        if name in skip and name not in skipped:  # pandas may ask more than once
+            skipped.append(name)
+        return name not in skip
 
     try:
         frame = pd.read_csv(
