@@ -124,7 +124,7 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, as_of: dt.date, measure=Non
     Returns the published database's path and the run's counts. `measure` is the stage hook
     (pipeline.steps.Measure); without it nothing is measured.
     """
-    from pipeline import steps
+    from pipeline import archive, steps
     from pipeline.deliver import write_deliverables
     from pipeline.manual import read_manual_measurements
     from pipeline.nav import read_nav_folder
@@ -139,29 +139,21 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, as_of: dt.date, measure=Non
     with measure("read"):
         steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
         key = load_or_create_key()
-        previous = steps.previous_load_log(ctx.analytics_path)
         files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
         loaded = steps.unexpected_files(ctx.raw_dir, profile)
 
     def read_all(source: str, units: set[str] | None) -> list:
         out = []
         for path in files[source]:
-            with measure("read"):
-                previous_rows = steps.previous_export_rows(
-                    previous, source, steps.file_digest(path)
-                )
-            out.append(
-                steps.read_and_validate(
-                    path, source, profile, key, units, previous_rows, measure=measure
-                )
-            )
+            out.append(steps.read_and_validate(path, source, profile, key, units, measure=measure))
         return out
 
     org = read_all("organisation", None)
     units = steps.known_units_from(org)
     loaded += org + read_all("employments", units) + read_all("absences", units)
     with measure("read"):
-        steps.settle_history(loaded, previous, ctx.started_at)
+        record = archive.read_record(ctx.raw_dir)
+        steps.settle_history(loaded, record, ctx.started_at, profile)
         for lf in loaded:
             if lf.rejected_reason:
                 steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)

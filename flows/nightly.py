@@ -16,7 +16,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.alerts import alert_failed_run
 from flows.operations import fingerprint_inputs, finish_night, unchanged_since_last_run
-from pipeline import steps
+from pipeline import archive, steps
+from pipeline import fingerprint as fp
 from pipeline.deliver import write_deliverables
 from pipeline.findings import ERROR, Finding
 from pipeline.manual import read_manual_measurements
@@ -60,11 +61,11 @@ def read_file(
     profile_path: Path,
     key: bytes,
     known_units: set[str] | None,
-    previous_rows: int | None,
+    digest: str | None,
 ) -> steps.LoadedFile:
     started = time.perf_counter()
     loaded = steps.read_and_validate(
-        path, source, load_profile(profile_path), key, known_units, previous_rows
+        path, source, load_profile(profile_path), key, known_units, digest
     )
     log = get_run_logger()
     # Each finding in the run's log (values are never in a finding), a screenful per file;
@@ -217,33 +218,28 @@ def nightly(
     steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
     for leftover in steps.remove_leftovers(ctx):
         get_run_logger().warning("removed %s, left by an interrupted run", leftover.name)
-    fingerprint = fingerprint_inputs(ctx, profile.path)
+    fingerprint = fingerprint_inputs(ctx, profile.path, plan_path)
     if not force and unchanged_since_last_run(ctx, fingerprint):
         summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
         finish_night(ctx, summary, [], [], fingerprint)
         return summary
     key = load_or_create_key()
-    previous = steps.previous_load_log(ctx.analytics_path)
     files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
+    digests = fp.digests(fingerprint, ctx.raw_dir)
 
     def read_all(source: str, units: set[str] | None) -> list[steps.LoadedFile]:
-        return [
-            read_file(
-                path,
-                source,
-                profile.path,
-                key,
-                units,
-                steps.previous_export_rows(previous, source, steps.file_digest(path)),
-            )
-            for path in files[source]
-        ]
+        return steps.read_each_content_once(
+            files[source],
+            source,
+            digests,
+            lambda path, digest: read_file(path, source, profile.path, key, units, digest),
+        )
 
     loaded = steps.unexpected_files(ctx.raw_dir, profile)
     org = read_all("organisation", None)
     units = steps.known_units_from(org)
     loaded += org + read_all("employments", units) + read_all("absences", units)
-    steps.settle_history(loaded, previous, ctx.started_at)
+    steps.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
     for lf in loaded:
         if lf.rejected_reason:
             steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
@@ -267,7 +263,7 @@ def nightly(
         run_id=ctx.run_id,
         as_of=ctx.as_of,
         analytics_path=path,
-        files_read=len(loaded),
+        files_read=steps.files_read(fingerprint["raw_files"], profile),
         files_rejected=sum(1 for lf in loaded if lf.rejected_reason),
         rows_loaded=sum(lf.rows_loaded for lf in loaded),
         findings=len(findings),

@@ -16,22 +16,35 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.alerts import alert_rejected_files
 from flows.artifacts import create_night_artifacts
+from pipeline import archive, night_report, steps
 from pipeline import fingerprint as fp
-from pipeline import night_report
 from pipeline.findings import Finding
 
 
 @task(name="fingerprint-inputs", cache_policy=NO_CACHE)
-def fingerprint_inputs(ctx, profile_path: Path) -> dict[str, Any]:
-    """Fingerprint of the night's inputs (raw files, as-of, profile, plan, code, settings)."""
+def fingerprint_inputs(ctx, profile_path: Path, plan_path: Path | None) -> dict[str, Any]:
+    """Fingerprint of the night's inputs (raw files, as-of, profile, the plan the night uses,
+    code and schemas, settings). Every raw file is hashed here, once a night; contents the
+    archive has not seen before are entered in its record (data/raw/.arkiv.json) first, so the
+    fingerprint says which export is newer as well."""
+    manifest = fp.raw_manifest(ctx.raw_dir)
+    record = archive.record_arrivals(
+        ctx.raw_dir,
+        [(f["path"], f["sha256"]) for f in manifest],
+        ctx.started_at,
+        earlier=lambda: steps.first_seen_in_load_log(ctx.analytics_path),
+    )
     return fp.input_fingerprint(
         ctx.raw_dir,
         ctx.as_of,
         profile_path,
+        plan_path,
         settings={
             "mask_threshold": ctx.mask_threshold,
             "municipality_name": ctx.municipality_name,
         },
+        manifest=manifest,
+        first_seen=record,
     )
 
 

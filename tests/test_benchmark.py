@@ -22,7 +22,7 @@ from benchmarks.run import (
     save,
     table,
 )
-from pipeline import steps
+from pipeline import archive, steps
 from pipeline.manual import read_manual_measurements
 from pipeline.nav import read_nav_folder
 from pipeline.plan import load_plan
@@ -41,7 +41,6 @@ def plain_run(raw_dir, warehouse_dir, as_of):
     ctx = steps.RunContext(raw_dir, warehouse_dir, as_of)
     steps.check_directories(raw_dir, warehouse_dir)
     key = load_or_create_key()
-    previous = steps.previous_load_log(ctx.analytics_path)
     files = steps.discover(raw_dir, profile, steps.AGRESSO_SOURCES)
     org = [steps.read_and_validate(p, "organisation", profile, key) for p in files["organisation"]]
     units = steps.known_units_from(org)
@@ -50,7 +49,7 @@ def plain_run(raw_dir, warehouse_dir, as_of):
         for source in ["employments", "absences"]
         for p in files[source]
     ]
-    steps.settle_history(loaded, previous, ctx.started_at)
+    steps.settle_history(loaded, archive.read_record(raw_dir), ctx.started_at, profile)
     plan = load_plan(PROJECT_ROOT / "plan.yaml")
     nav, _ = read_nav_folder(raw_dir / "nav", profile)
     references, _ = steps.read_reference_folder(raw_dir / "ssb")
