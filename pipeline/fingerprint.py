@@ -69,9 +69,7 @@ def code_sha256(package_dir: Path = PACKAGE_DIR, schemas_dir: Path = SCHEMAS_DIR
     folder, relative path and content."""
     digest = hashlib.sha256()
     for label, folder in (("pipeline", Path(package_dir)), ("schemas", Path(schemas_dir))):
-        files = sorted(
-            p for p in folder.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
-        )
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES)
         for path in files:
             name = f"{label}/{path.relative_to(folder).as_posix()}"
             digest.update(name.encode("utf-8") + b"\0")

@@ -328,8 +328,9 @@ def settle_history(
             first_file[key] = lf.path.name
     for source, (_, _, date_column) in STAGING.items():
         files = [lf for lf in loaded if lf.source == source and lf.outcome == "loaded"]
-        for lf, older_rows, period in replacement(files, profile.source(source).replaces,
-                                                  date_column)[2]:
+        for lf, older_rows, period in replacement(
+            files, profile.source(source).replaces, date_column
+        )[2]:
             reject_collapsed(lf, older_rows, period)
 
 
