@@ -16,6 +16,8 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from pipeline.errors import UserError
+
 RECORD_FILE = ".arkiv.json"
 RECORD_VERSION = 1
 
@@ -57,12 +59,16 @@ def write_record(raw_dir: Path, record: Mapping[str, dt.datetime], names: Mappin
         for digest, when in sorted(record.items(), key=lambda item: (item[1], item[0]))
     }
     tmp = path.with_name(f"{RECORD_FILE}.{os.getpid()}.new")
-    tmp.write_text(
-        json.dumps({"version": RECORD_VERSION, "files": files}, indent=1, ensure_ascii=False)
-        + "\n",
-        encoding="utf-8",
-    )
-    os.replace(tmp, path)
+    text = json.dumps({"version": RECORD_VERSION, "files": files}, indent=1, ensure_ascii=False)
+    try:
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(
+            f"Kan ikke skrive arkivets logg over mottatte filer, {path} ({exc.strerror}). "
+            f"Nattjobben må kunne skrive i {raw_dir}."
+        ) from None
     return path
 
 
