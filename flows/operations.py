@@ -111,6 +111,8 @@ def finish_night(
         markdown,
         ctx.analytics_path,
         figures["quarter"] if figures else None,
+        ctx.validation_report_path,
+        getattr(summary, "reports_dir", None),
     )
     if getattr(summary, "skipped", False):
         return

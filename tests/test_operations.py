@@ -542,9 +542,36 @@ def test_scheduler_creates_the_nightly_run_and_it_publishes(prefect_server, on_s
     assert "| Rader lest inn | 6 |" in summary
     assert "| absence_code_unknown | feil | 1 |" in summary
     assert not any(value in summary for value in PERSONAL_VALUES)
+    table = json.loads(artifacts["sickleave-indicator-status"].data)
+    assert [r["Navn"] for r in table] == [
+        "Hele kommunen",
+        "Helse, omsorg og velferd",
+        "Oppvekst og kultur",
+    ]
     links = artifacts["sickleave-reports"].data
-    assert (warehouse / "analytics.duckdb").resolve().as_uri() in links
+    for path in [warehouse / "analytics.duckdb", warehouse / "validering.html", warehouse]:
+        assert f"({path.resolve().as_uri()})" in links, links
+    assert f"({(tmp_path / 'reports').resolve().as_uri()})" in links, links
     assert fp.read_last_run(warehouse)["summary"]["rows_loaded"] == 6
+
+
+def test_reports_artifact_links_every_file_of_the_night_that_exists(tmp_path):
+    from flows.artifacts import reports_markdown
+
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    (warehouse / "analytics.duckdb").write_bytes(b"")
+    (tmp_path / "reports").mkdir()
+    text = reports_markdown(
+        warehouse / "analytics.duckdb", warehouse / "validering.html", tmp_path / "reports"
+    )
+    assert text.splitlines() == [
+        "- Database for analytikere (DuckDB, kun lesing): "
+        f"[analytics.duckdb]({(warehouse / 'analytics.duckdb').as_uri()})",
+        "- Rapporter for HR (gevinstrapport, CSV, Parquet): "
+        f"[reports]({(tmp_path / 'reports').as_uri()})",
+        f"- Mappen med databasene: [warehouse]({warehouse.as_uri()})",
+    ]  # no validering.html yet: no link to a file that is not there
 
 
 def test_the_nightly_deployment_defaults_to_two_at_night_in_oslo(tmp_path, monkeypatch):
