@@ -431,15 +431,22 @@ def published_figures(analytics_path: Path) -> dict:
 EXPECTED = {"Alle": Decimal("11.1"), "20": Decimal("15.9"), "30": Decimal("1.6")}
 
 
-def flow_runs_of(api_url: str, deployment_id) -> list[dict]:
-    """Every flow run of one deployment, as the server's REST API returns them."""
+STARTED = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED", "CANCELLING", "CANCELLED"]
+
+
+def started_runs_of(api_url: str, deployment_id) -> list[dict]:
+    """The deployment's flow runs that have left the scheduled state, from the server's REST API
+    (the scheduler keeps up to a hundred future runs, which are not asked for)."""
     import httpx
 
-    answer = httpx.post(
-        f"{api_url}/flow_runs/filter",
-        json={"flow_runs": {"deployment_id": {"any_": [str(deployment_id)]}}, "limit": 50},
-        timeout=10,
-    )
+    query = {
+        "flow_runs": {
+            "deployment_id": {"any_": [str(deployment_id)]},
+            "state": {"type": {"any_": STARTED}},
+        },
+        "limit": 50,
+    }
+    answer = httpx.post(f"{api_url}/flow_runs/filter", json=query, timeout=10)
     answer.raise_for_status()
     return answer.json()
 
@@ -465,8 +472,8 @@ def wait_for_scheduled_run(api_url: str, deployment_id, serve_log: Path) -> dict
     while time.monotonic() < deadline:
         finished = [
             run
-            for run in flow_runs_of(api_url, deployment_id)
-            if run["auto_scheduled"] and run["state_type"] in ("COMPLETED", "FAILED", "CRASHED")
+            for run in started_runs_of(api_url, deployment_id)
+            if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED")
         ]
         if finished:
             return finished[0]
@@ -523,9 +530,11 @@ def test_scheduler_creates_the_nightly_run_and_it_publishes(prefect_server, on_s
         log.close()
 
     assert run["state_type"] == "COMPLETED", serve_log.read_text(errors="replace")
-    assert run["auto_scheduled"] and run["parameters"] == {}  # the deployment's own parameters
-    # Nobody started a run by hand in this test: every run of the deployment is the scheduler's.
-    assert all(r["auto_scheduled"] for r in flow_runs_of(api_url, deployment.id))
+    # Created by the server's scheduler from the cron, with the deployment's own parameters.
+    assert run["auto_scheduled"] and run["created_by"]["type"] == "SCHEDULE"
+    assert run["parameters"]["warehouse_dir"] == str(warehouse.resolve())
+    # Nobody started a run by hand in this test: every run that started is the scheduler's.
+    assert all(r["auto_scheduled"] for r in started_runs_of(api_url, deployment.id))
     server_log = prefect_server.log.read_bytes()[server_log_start:].decode(errors="replace")
     assert not [e for e in SCHEDULER_ERRORS if e in server_log], server_log[-3000:]
 
