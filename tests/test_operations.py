@@ -736,3 +736,45 @@ def test_environment_file_can_be_sourced_by_the_shell_as_the_guide_says():
     ]
     assert len(settings) >= 14
     assert [s for s in settings if s not in exported] == []
+
+
+def env_file_settings() -> dict[str, str]:
+    lines = (PROJECT_ROOT / "deploy" / "sickleave.env").read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
+    return {name: value.strip('"') for name, value in pairs}
+
+
+def read_write_paths(unit: str) -> list[Path]:
+    text = (PROJECT_ROOT / "deploy" / "systemd" / unit).read_text(encoding="utf-8")
+    [line] = [line for line in text.splitlines() if line.startswith("ReadWritePaths=")]
+    return [Path(p) for p in line.removeprefix("ReadWritePaths=").split()]
+
+
+def test_units_let_a_night_write_every_folder_it_writes_and_nothing_of_the_code():
+    """Under ProtectSystem=strict a unit writes only its ReadWritePaths: every folder a night
+    writes (rejected files are moved out of raw, reports go beside the warehouse) must be inside
+    them, the code folder must not, and the guide's step 1 creates each of those folders."""
+    from pipeline.steps import RunContext
+
+    env = env_file_settings()
+    raw, warehouse = Path(env["SICKLEAVE_RAW_DIR"]), Path(env["SICKLEAVE_WAREHOUSE_DIR"])
+    ctx = RunContext(raw, warehouse, AS_OF)
+    prefect_paths = [Path(env[n]) for n in ["PREFECT_HOME", "PREFECT_UI_STATIC_DIRECTORY"]]
+    prefect_paths.append(Path(env["TMPDIR"]))
+    night_paths = [raw, warehouse, ctx.rejected_dir, warehouse.parent / "reports"]
+    night_paths.append(Path(env["SICKLEAVE_KEY_FILE"]).parent)
+
+    def covered(path: Path, allowed: list[Path]) -> bool:
+        return any(path == a or a in path.parents for a in allowed)
+
+    serve = read_write_paths("sickleave-serve.service")
+    server = read_write_paths("sickleave-prefect-server.service")
+    assert [p for p in night_paths + prefect_paths if not covered(p, serve)] == []
+    assert [p for p in prefect_paths if not covered(p, server)] == []
+    assert not covered(Path("/opt/sickleave/pipeline/sql"), serve + server)
+
+    guide = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    step1 = guide[guide.index("1. **A user") : guide.index("2. **The code")]
+    created = " ".join(step1.replace("\\\n", " ").split())
+    for folder in [*night_paths, *prefect_paths[:1], prefect_paths[2]]:
+        assert f" {folder} " in created + " ", folder
