@@ -545,4 +545,6 @@ def finish_night(
         markdown,
         ctx.analytics_path,
         figures["quarter"] if figures else None,
+        ctx.validation_report_path,
+        getattr(summary, "reports_dir", None),
     )
