@@ -421,6 +421,13 @@ def published_run_id(analytics_path: Path) -> str | None:
     return row[0] if row else None
 
 
+def file_stamp(path: Path) -> dict[str, int]:
+    """Size and modification time of the published file: a database truncated or replaced
+    behind the night's back no longer matches the record (copying it back is a change too)."""
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
 def recover_broken_database(ctx: steps.RunContext) -> None:
     """A published database that cannot be opened (zero bytes, truncated, overwritten) is removed
     so this night publishes a new one from the archive; it held nothing that is not rebuilt."""
@@ -450,7 +457,9 @@ def unchanged_since_last_run(ctx: steps.RunContext, fingerprint: dict[str, Any])
         if not last_run.get("reports_delivered", False):
             log.info("rapportene fulgte ikke forrige publisering: lager alt på nytt.")
             return False
-        if published_run_id(ctx.analytics_path) != last_run.get("run_id"):
+        if last_run.get("analytics_file") != file_stamp(ctx.analytics_path) or (
+            published_run_id(ctx.analytics_path) != last_run.get("run_id")
+        ):
             log.info("den publiserte databasen er ikke den siste kjøringen registrerte: beregner.")
             return False
         log.info(
@@ -489,6 +498,7 @@ def record_publish(
             "finished_at": dt.datetime.now(dt.UTC).isoformat(),
             "as_of": ctx.as_of.isoformat(),
             "reports_delivered": delivered,
+            "analytics_file": file_stamp(ctx.analytics_path),
             "reports_dir": str(summary.reports_dir) if summary.reports_dir else None,
             "summary": {
                 "files_read": summary.files_read,
