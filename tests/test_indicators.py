@@ -20,7 +20,7 @@ from pipeline.indicators import (
 from pipeline.manual import parse_manual_measurements
 from pipeline.plan import DEFAULT_PLAN, load_plan
 
-REFERENCE_DATA = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+REFERENCE_DATA = Path(__file__).resolve().parent / "data" / "reference"
 
 PCT_COLUMNS = [
     "sick_leave_pct",
