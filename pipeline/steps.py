@@ -22,6 +22,7 @@ from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
 from pipeline.failpoints import crash_point
 from pipeline.findings import ERROR, FINDING_COLUMNS, WARNING, Finding, findings_frame
+from pipeline.generate import is_sample_data
 from pipeline.indicators import (
     MANUAL_MEASUREMENTS_COLUMNS,
     evaluate_indicators,
@@ -517,6 +518,22 @@ def findings_table(ctx: RunContext, findings: list[Finding]) -> pd.DataFrame:
     return frame.astype({"line": "Int64"})
 
 
+def run_info_frame(ctx: RunContext) -> pd.DataFrame:
+    """The published run_info row: what the run was told (as-of, masking threshold, the
+    municipality's name) and whether its input is the generator's sample (its marker file in
+    the raw folder), so every report made from the database can say so."""
+    return pd.DataFrame(
+        {
+            "run_id": [ctx.run_id],
+            "run_started_at": [ctx.started_at.replace(tzinfo=None)],
+            "as_of": [ctx.as_of],
+            "mask_threshold": [ctx.mask_threshold],
+            "municipality_name": [ctx.municipality_name],
+            "is_sample_data": [is_sample_data(ctx.raw_dir)],
+        }
+    )
+
+
 def publish_analytics(ctx: RunContext, findings: list[Finding], loaded: list[LoadedFile]) -> Path:
     """Publish analytics.duckdb, then the validation report beside it (validering.html)."""
     log = load_log_frame(ctx, loaded)
@@ -524,7 +541,11 @@ def publish_analytics(ctx: RunContext, findings: list[Finding], loaded: list[Loa
     path = publish(
         ctx.internal_path,
         ctx.analytics_path,
-        extra_tables={"validation_findings": table, "load_log": log},
+        extra_tables={
+            "validation_findings": table,
+            "load_log": log,
+            "run_info": run_info_frame(ctx),
+        },
     )
     write_validation_report(ctx.validation_report_path, ctx.run_id, ctx.as_of, log, table)
     return path
