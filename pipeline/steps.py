@@ -28,7 +28,7 @@ from pipeline.indicators import (
     evaluate_indicators,
     load_manual_measurements,
 )
-from pipeline.nav import empty_staging_frame
+from pipeline.nav import drop_unknown_scopes, empty_staging_frame
 from pipeline.plan import Plan
 from pipeline.privacy import pseudonymise
 from pipeline.profile import Profile
@@ -390,9 +390,16 @@ def build_internal(
             )
             create_staging(con, frames)
             crash_point("loading")
-            load_nav_staging(con, frames.get("stg_nav_diagnosis", empty_staging_frame()))
+            # NAV's scopes are checked against the organisation as staged (the newest snapshot).
+            nav, scope_findings = drop_unknown_scopes(
+                frames.get("stg_nav_diagnosis", empty_staging_frame()),
+                frames.get("stg_organisation"),
+                profile,
+            )
+            load_nav_staging(con, nav)
         with measure("transform"):
             transform(con)
+            add_quality_findings(con, scope_findings)
             build_diagnosis_marts(con)
             references = frames.get("reference_series", empty_reference_frame())
             con.register("reference_frame", references)
@@ -409,6 +416,19 @@ def build_internal(
         con.close()
     tmp.replace(ctx.internal_path)
     return ctx.internal_path
+
+
+def add_quality_findings(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> None:
+    """Findings made in Python while building the warehouse go beside those the SQL found, so
+    quality_findings returns them all."""
+    if not findings:
+        return
+    con.register("extra_findings", findings_frame(findings))
+    con.execute(
+        "INSERT INTO core_quality_findings SELECT source, file, CAST(line AS INTEGER), "
+        '"column", severity, rule, message FROM extra_findings'
+    )
+    con.unregister("extra_findings")
 
 
 # The period marts keep each person's quarters of presence as one 128-bit pattern
