@@ -2,12 +2,9 @@
 skips the night), and publishes the same figures."""
 
 import duckdb
-import pytest
 
 from pipeline import cli
 from pipeline.generate import generate_municipality
-
-pytestmark = pytest.mark.integration
 
 FIGURES = (
     "SELECT quarter, scope_level, scope_code, sick_leave_pct, lost_workdays, possible_workdays "
@@ -24,9 +21,9 @@ def published(path) -> tuple[str, list]:
         con.close()
 
 
-def test_rebuild_recomputes_when_inputs_are_unchanged(tmp_path, prefect_harness, capsys):
-    """The commands' own functions, in this process (Prefect's log handlers outlive a CLI
-    runner's swapped streams)."""
+def test_rebuild_recomputes_when_inputs_are_unchanged(tmp_path, capsys, monkeypatch):
+    """The commands' own functions, in this process (no Prefect server configured)."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
     raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
     generate_municipality(raw, employees=60)
     analytics = warehouse / "analytics.duckdb"
