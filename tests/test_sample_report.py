@@ -1,5 +1,5 @@
 """The nightly flow on the generator's sample: the reports made from it say they are sample
-data, and the plan's manual indicators have figures (one flow run through Prefect)."""
+data, and the plan's manual indicators have figures (one night, in this process)."""
 
 import datetime as dt
 
@@ -8,30 +8,29 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.generate import SAMPLE_MARKER, generate_municipality
+from pipeline.night import run_night
 from pipeline.plan import DEFAULT_PLAN
-
-pytestmark = pytest.mark.integration
 
 NOTICE = "Eksempeldata – ikke virkelige tall"
 
 
 @pytest.fixture(scope="module")
-def night(tmp_path_factory, prefect_harness):
-    from flows.nightly import nightly
-
+def night(tmp_path_factory):
     root = tmp_path_factory.mktemp("sample")
     generate_municipality(root / "raw", employees=120)
-    summary = nightly(
+    summaries = []  # the night summary the flow publishes as a Prefect artifact
+    summary = run_night(
         raw_dir=root / "raw",
         warehouse_dir=root / "warehouse",
         as_of=dt.date(2014, 6, 30),
         plan_path=DEFAULT_PLAN,
+        artifacts=lambda status_rows, markdown, *_: summaries.append(markdown),
     )
-    return root, summary
+    return root, summary, summaries
 
 
 def test_the_run_records_that_its_input_is_the_sample(night):
-    root, summary = night
+    root, summary, _ = night
     assert (root / "raw" / SAMPLE_MARKER).is_file()
     con = duckdb.connect(str(summary.analytics_path), read_only=True)
     try:
@@ -50,8 +49,14 @@ def test_the_run_records_that_its_input_is_the_sample(night):
     assert no_data == [("brukerundersokelse",)]
 
 
+def test_night_summary_says_sample_data_first(night):
+    _, _, summaries = night
+    [markdown] = summaries
+    assert markdown.splitlines()[2].startswith(f"**{NOTICE}**")
+
+
 def test_html_report_and_workbook_say_sample_data_at_the_top(night):
-    root, _ = night
+    root, _, _ = night
     reports = root / "reports"
     page = (reports / "gevinstrapport_2014K2.html").read_text(encoding="utf-8")
     header = page[page.index("<header>") : page.index("</header>")]
