@@ -39,8 +39,10 @@ from ruamel.yaml import YAML
 
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
+from pipeline.generate import SAMPLE_NOTICE
 from pipeline.headline import norwegian_number
 from pipeline.indicators import plan_report_columns
+from pipeline.night_report import run_info
 from pipeline.profile import SCHEMAS_DIR
 from pipeline.warehouse import connect, sql_literal
 
@@ -112,6 +114,7 @@ class PlanReport:
     statuses: pd.DataFrame
     quarterly: pd.DataFrame  # indicator_id, period, value, target, status: the charts' points
     national: dict[str, float]  # quarter -> SSB's national sick-leave percentage
+    is_sample_data: bool = False  # run_info: made from the generator's sample, not real figures
 
     @property
     def year(self) -> int:
@@ -317,6 +320,7 @@ def _plan_report(
         ).fetchone()
         municipality = row[0] or "Kommunen"
     as_of = con.execute("SELECT max(as_of) FROM load_log").fetchone()[0]
+    _, is_sample_data = run_info(con)
     return PlanReport(
         quarter=report_quarter,
         is_complete=bool(completeness[report_quarter]),
@@ -328,6 +332,7 @@ def _plan_report(
         statuses=statuses,
         quarterly=quarterly,
         national=national,
+        is_sample_data=is_sample_data,
     )
 
 
@@ -401,6 +406,8 @@ def write_workbook(path: Path, report: PlanReport, marts: dict[str, pa.Table], s
     """The workbook: the plan report first, then one sheet per mart (see sheet_rows)."""
     workbook = Workbook()
     _write_plan_sheet(workbook.active, report)
+    if report.is_sample_data:
+        _sample_banner(workbook.active)
     for mart in _present(spec, marts):
         sheet = workbook.create_sheet(mart["sheet"])
         table, note = sheet_rows(marts[mart["table"]], mart, spec)
@@ -484,6 +491,19 @@ def _write_plan_sheet(ws: Worksheet, report: PlanReport) -> None:
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToHeight = 0
+
+
+def _sample_banner(ws: Worksheet) -> None:
+    """A first row above the plan table saying the figures are sample data, where nobody can
+    miss it (on screen and in print)."""
+    ws.insert_rows(1)
+    text = f"{SAMPLE_NOTICE}: eksempelkommunen fra «sickleave generate»."
+    cell = ws.cell(row=1, column=1, value=text)
+    cell.font = Font(bold=True, size=14, color="9C0006")
+    ws.row_dimensions[1].height = 24
+    ws.row_dimensions[2].height = 32  # the heading row, moved down (its height does not move)
+    ws.freeze_panes = "E3"
+    ws.oddHeader.center.text = SAMPLE_NOTICE
 
 
 def _status_cell(cell, value, status: str) -> None:
@@ -704,6 +724,8 @@ figure{margin:0;break-inside:avoid}figure svg{width:100%;height:auto;display:blo
 figcaption{font-size:.85em;color:#444}.note{font-size:.88em;color:#444}
 footer{margin-top:2em;font-size:.85em;color:#555;border-top:1px solid #ddd;padding-top:.6em}
 @media print{body{padding:0}.charts{grid-template-columns:1fr 1fr}}
+.sample{font-size:1.15em;font-weight:700;color:#9c0006;background:#ffc7ce;border:2px solid #9c0006;
+padding:.4em .7em;margin:.4em 0}
 """
 
 
@@ -722,6 +744,14 @@ def render_report_html(report: PlanReport) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_esc(title)}</title><style>{_STYLE}</style></head><body>",
         f"<header><h1>{_esc(title)}</h1>",
+        *(
+            [
+                f"<p class='sample' id='eksempeldata'>{_esc(SAMPLE_NOTICE)}: eksempelkommunen fra "
+                "«sickleave generate», ikke kommunens egne tall.</p>"
+            ]
+            if report.is_sample_data
+            else []
+        ),
         f"<p class='lead'>Målindikatorene i gevinstplanen for {_esc(quarter_label(report.quarter))}"
         f", med fjorårets kvartaler og hittil i år. {state}{computed}</p></header>",
         "<main><h2>Målindikatorer</h2>",

@@ -428,6 +428,24 @@ def _row_findings(
     ]
 
 
+def drop_unknown_scopes(
+    frame: pd.DataFrame, organisation: pd.DataFrame | None, profile: Profile | None = None
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """The NAV rows whose scope the staged organisation file knows, and a finding with file,
+    line and column for every other row (check_scopes), which is held out like any row with an
+    error. Without an organisation file there is nothing to check against: every row stays."""
+    if organisation is None or organisation.empty or frame.empty:
+        return frame, []
+    sectors = organisation["sector_code"].dropna()
+    org_numbers = organisation.get("org_number", pd.Series(dtype="string")).dropna()
+    findings = check_scopes(frame, sectors, org_numbers, profile)
+    if not findings:
+        return frame, []
+    unknown = pd.MultiIndex.from_tuples([(f.file, f.line) for f in findings])
+    rows = pd.MultiIndex.from_arrays([frame["source_file"], frame["source_line"]])
+    return frame[~rows.isin(unknown)].reset_index(drop=True), findings
+
+
 def check_scopes(
     frame: pd.DataFrame,
     known_sector_codes: Iterable[str],

@@ -22,12 +22,13 @@ from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
 from pipeline.failpoints import crash_point
 from pipeline.findings import ERROR, FINDING_COLUMNS, WARNING, Finding, findings_frame
+from pipeline.generate import is_sample_data
 from pipeline.indicators import (
     MANUAL_MEASUREMENTS_COLUMNS,
     evaluate_indicators,
     load_manual_measurements,
 )
-from pipeline.nav import empty_staging_frame
+from pipeline.nav import drop_unknown_scopes, empty_staging_frame
 from pipeline.plan import Plan
 from pipeline.preflight import check_directories, no_agresso_files  # noqa: F401
 from pipeline.privacy import pseudonymise
@@ -373,9 +374,16 @@ def build_internal(
             )
             create_staging(con, frames)
             crash_point("loading")
-            load_nav_staging(con, frames.get("stg_nav_diagnosis", empty_staging_frame()))
+            # NAV's scopes are checked against the organisation as staged (the newest snapshot).
+            nav, scope_findings = drop_unknown_scopes(
+                frames.get("stg_nav_diagnosis", empty_staging_frame()),
+                frames.get("stg_organisation"),
+                profile,
+            )
+            load_nav_staging(con, nav)
         with measure("transform"):
             transform(con)
+            add_quality_findings(con, scope_findings)
             build_diagnosis_marts(con)
             references = frames.get("reference_series", empty_reference_frame())
             con.register("reference_frame", references)
@@ -392,6 +400,19 @@ def build_internal(
         con.close()
     tmp.replace(ctx.internal_path)
     return ctx.internal_path
+
+
+def add_quality_findings(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> None:
+    """Findings made in Python while building the warehouse go beside those the SQL found, so
+    quality_findings returns them all."""
+    if not findings:
+        return
+    con.register("extra_findings", findings_frame(findings))
+    con.execute(
+        "INSERT INTO core_quality_findings SELECT source, file, CAST(line AS INTEGER), "
+        '"column", severity, rule, message FROM extra_findings'
+    )
+    con.unregister("extra_findings")
 
 
 # The period marts keep each person's quarters of presence as one 128-bit pattern
@@ -501,6 +522,22 @@ def findings_table(ctx: RunContext, findings: list[Finding]) -> pd.DataFrame:
     return frame.astype({"line": "Int64"})
 
 
+def run_info_frame(ctx: RunContext) -> pd.DataFrame:
+    """The published run_info row: what the run was told (as-of, masking threshold, the
+    municipality's name) and whether its input is the generator's sample (its marker file in
+    the raw folder), so every report made from the database can say so."""
+    return pd.DataFrame(
+        {
+            "run_id": [ctx.run_id],
+            "run_started_at": [ctx.started_at.replace(tzinfo=None)],
+            "as_of": [ctx.as_of],
+            "mask_threshold": [ctx.mask_threshold],
+            "municipality_name": [ctx.municipality_name],
+            "is_sample_data": [is_sample_data(ctx.raw_dir)],
+        }
+    )
+
+
 def publish_analytics(ctx: RunContext, findings: list[Finding], loaded: list[LoadedFile]) -> Path:
     """Publish analytics.duckdb, then the validation report beside it (validering.html)."""
     log = load_log_frame(ctx, loaded)
@@ -508,7 +545,11 @@ def publish_analytics(ctx: RunContext, findings: list[Finding], loaded: list[Loa
     path = publish(
         ctx.internal_path,
         ctx.analytics_path,
-        extra_tables={"validation_findings": table, "load_log": log},
+        extra_tables={
+            "validation_findings": table,
+            "load_log": log,
+            "run_info": run_info_frame(ctx),
+        },
     )
     write_validation_report(ctx.validation_report_path, ctx.run_id, ctx.as_of, log, table)
     return path

@@ -681,16 +681,6 @@ def test_failed_run_alerts_through_the_failure_hook(on_server, tmp_path, receive
     assert not (tmp_path / "wh" / fp.LAST_RUN_FILE).exists()
 
 
-def test_rebuild_is_run_with_force_and_documents_the_archive():
-    from typer.testing import CliRunner
-
-    from pipeline.cli import app
-
-    text = CliRunner().invoke(app, ["rebuild", "--help"], terminal_width=100).output
-    assert "Inndatamappen er arkivet" in " ".join(text.split())
-    assert "--force" in CliRunner().invoke(app, ["run", "--help"]).output
-
-
 def test_serve_refuses_to_start_without_a_server(monkeypatch):
     from pipeline.cli import serve
     from pipeline.errors import UserError
