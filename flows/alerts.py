@@ -119,6 +119,31 @@ def alert_failed_run(flow, flow_run, state) -> None:
     send_alert(urls, title, body, failure=True)
 
 
+def night_warnings_message(
+    as_of: dt.date, run_id: str, warnings: Sequence[str], link: str | None
+) -> tuple[str, str]:
+    """Title and body for a night that ran but needs a person (a lost pseudonymisation key)."""
+    body = [f"Kjøring {run_id} (beregnet per {as_of:%d.%m.%Y}):", *(f"- {w}" for w in warnings)]
+    if link:
+        body.append(f"Kjøringen i Prefect: {link}")
+    return "Sykefravær: advarsel fra nattkjøringen", "\n".join(body)
+
+
+@task(name="alert-night-warnings", cache_policy=NO_CACHE)
+def alert_night_warnings(as_of: dt.date, run_id: str, warnings: list[str]) -> bool:
+    """Send the night's warnings when there are any and alerts are configured."""
+    urls = Settings().alert_url_list
+    if not warnings or not urls:
+        return False
+    from prefect.runtime import flow_run
+
+    title, body = night_warnings_message(as_of, run_id, warnings, run_link(flow_run.id))
+    sent = send_alert(urls, title, body, failure=True)
+    if not sent:
+        get_run_logger().warning("Varselet om nattens advarsler kunne ikke sendes.")
+    return sent
+
+
 @task(name="alert-rejected-files", cache_policy=NO_CACHE)
 def alert_rejected_files(
     as_of: dt.date, run_id: str, rejected: list[tuple[str, str]], files_read: int

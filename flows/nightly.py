@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -22,7 +22,7 @@ from pipeline.findings import ERROR, Finding
 from pipeline.manual import read_manual_measurements
 from pipeline.nav import read_nav_folder
 from pipeline.plan import load_plan
-from pipeline.privacy import load_or_create_key
+from pipeline.privacy import open_night_key, record_night_key
 from pipeline.profile import load_profile
 from pipeline.settings import Settings
 
@@ -39,6 +39,7 @@ class NightlySummary:
     errors: int
     skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
     reports_dir: Path | None = None  # HR's deliverables (gevinstrapport, CSV, Parquet)
+    warnings: list[str] = field(default_factory=list)  # for log, summary and alert (lost key)
 
 
 FINDINGS_LOGGED_PER_FILE = 20
@@ -217,12 +218,18 @@ def nightly(
     steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
     for leftover in steps.remove_leftovers(ctx):
         get_run_logger().warning("removed %s, left by an interrupted run", leftover.name)
+    night_key = open_night_key(ctx.warehouse_dir)
+    warnings = [night_key.warning] if night_key.warning else []
+    for warning in warnings:
+        get_run_logger().warning(warning)
+    key = night_key.key
     fingerprint = fingerprint_inputs(ctx, profile.path)
     if not force and unchanged_since_last_run(ctx, fingerprint):
-        summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
+        summary = NightlySummary(
+            ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True, warnings=warnings
+        )
         finish_night(ctx, summary, [], [], fingerprint)
         return summary
-    key = load_or_create_key()
     previous = steps.previous_load_log(ctx.analytics_path)
     files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
 
@@ -258,6 +265,7 @@ def nightly(
     quality, loaded = load_and_transform(ctx, profile.path, plan_path, loaded, extra)
     findings += quality
     path = publish(ctx, findings, loaded)
+    record_night_key(ctx.warehouse_dir, night_key)
     reports_dir = deliver(
         path,
         ctx.warehouse_dir.parent / "reports",
@@ -273,6 +281,7 @@ def nightly(
         findings=len(findings),
         errors=sum(1 for f in findings if f.severity == ERROR),
         reports_dir=reports_dir,
+        warnings=warnings,
     )
     finish_night(ctx, summary, loaded, findings, fingerprint)
     return summary

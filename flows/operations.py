@@ -14,7 +14,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.alerts import alert_rejected_files
+from flows.alerts import alert_night_warnings, alert_rejected_files
 from flows.artifacts import create_night_artifacts
 from pipeline import fingerprint as fp
 from pipeline import night_report
@@ -105,6 +105,7 @@ def finish_night(
         current=figures,
         previous=(previous_run or {}).get("headline"),
         previous_run=previous_run,
+        warnings=getattr(summary, "warnings", []),
     )
     create_night_artifacts(
         night_report.status_table(figures) if figures else [],
@@ -112,6 +113,7 @@ def finish_night(
         ctx.analytics_path,
         figures["quarter"] if figures else None,
     )
+    alert_night_warnings(ctx.as_of, ctx.run_id, getattr(summary, "warnings", []))
     if getattr(summary, "skipped", False):
         return
     alert_rejected_files(ctx.as_of, ctx.run_id, rejected, summary.files_read)

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline import filemodes
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
 from pipeline.failpoints import crash_point
@@ -123,12 +124,17 @@ class RunContext:
 
 
 def check_directories(raw_dir: Path, warehouse_dir: Path) -> None:
+    """The night's folders, checked before anything is read; from here on everything the night
+    creates is owner-only unless it is published (pipeline/filemodes.py)."""
+    filemodes.restrict_umask()
+    filemodes.share_group()  # an unknown group is a sentence now, not a failure after the build
     if not raw_dir.is_dir():
         raise UserError(
             f"Fant ikke mappen for inndata {raw_dir}. Oppgi riktig mappe med --raw-dir."
         )
     try:
-        warehouse_dir.mkdir(parents=True, exist_ok=True)
+        # Shared: analysts' group reaches analytics.duckdb; internal.duckdb stays 0600 inside.
+        filemodes.make_dir(warehouse_dir, shared=True)
     except OSError as exc:
         raise UserError(
             f"Kan ikke lage databasemappen {warehouse_dir} ({exc.strerror}). "
@@ -229,13 +235,13 @@ def read_and_validate(
 def move_rejected(lf: LoadedFile, rejected_dir: Path, run_id: str) -> Path:
     """Move a rejected file out of the landing zone, with its reason beside it, so HR can see
     what was wrong, fix the export and put a corrected file back in data/raw."""
-    target_dir = rejected_dir / lf.path.parent.name
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{run_id}_{lf.path.name}"
-    lf.path.replace(target)
-    target.with_name(target.name + ".grunn.txt").write_text(
+    # A rejected export holds names and identity numbers: owner-only, like the warehouse.
+    filemodes.make_dir(rejected_dir)
+    target_dir = filemodes.make_dir(rejected_dir / lf.path.parent.name)
+    target = filemodes.replace(lf.path, target_dir / f"{run_id}_{lf.path.name}")
+    filemodes.write_text(
+        target.with_name(target.name + ".grunn.txt"),
         f"Fil: {lf.path.name}\nAvvist i kjøring {run_id}.\nÅrsak: {lf.rejected_reason}\n",
-        encoding="utf-8",
     )
     return target
 
@@ -406,7 +412,7 @@ def build_internal(
             con.execute("CHECKPOINT")
     finally:
         con.close()
-    tmp.replace(ctx.internal_path)
+    filemodes.replace(tmp, ctx.internal_path)
     return ctx.internal_path
 
 
