@@ -113,7 +113,8 @@ def finish_night(
         ctx.analytics_path,
         figures["quarter"] if figures else None,
     )
-    alert_night_warnings(ctx.as_of, ctx.run_id, getattr(summary, "warnings", []))
+    if getattr(summary, "warnings", []):
+        alert_night_warnings(ctx.as_of, ctx.run_id, summary.warnings)
     if getattr(summary, "skipped", False):
         return
     alert_rejected_files(ctx.as_of, ctx.run_id, rejected, summary.files_read)
