@@ -22,13 +22,15 @@ import pandas as pd
 
 from pipeline import filemodes
 from pipeline.errors import UserError
+from pipeline.fingerprint import LAST_RUN_FILE
+from pipeline.warehouse import ANALYTICS_DB, INTERNAL_DB
 
 KEY_ENV = "SICKLEAVE_PSEUDONYM_KEY"
 KEY_FILE_ENV = "SICKLEAVE_KEY_FILE"
 # Beside the databases: the id of the key the warehouse was last built with.
 KEY_ID_FILE = "pseudonym_key.id"
 # Files whose presence means a warehouse was built before (with some key).
-BUILT_FILES = ("internal.duckdb", "analytics.duckdb", "last_run.json")
+BUILT_FILES = (INTERNAL_DB, ANALYTICS_DB, LAST_RUN_FILE)
 
 
 def key_file_path() -> Path:
