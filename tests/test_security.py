@@ -21,8 +21,8 @@ import pyarrow as pa
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from flows.alerts import night_warnings_message
 from pipeline import deliver, filemodes, privacy
+from pipeline.alerts import night_warnings_message
 from pipeline.errors import UserError
 from pipeline.night_report import summary_markdown
 from tests.sample_files import absences, employments
