@@ -154,14 +154,18 @@ def summary_markdown(
     current: dict[str, Any] | None,
     previous: dict[str, Any] | None,
     previous_run: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
 ) -> str:
     """The night summary in Norwegian markdown: status, counts, rejected files, findings per
     rule and the headline figures against the previous publish.
 
     `night` is the run's date as shown (dd.mm.yyyy), `as_of` likewise; `previous_run` is the last
-    publish's record (run_id, finished_at), `previous` its figures.
+    publish's record (run_id, finished_at), `previous` its figures. `warnings` (such as a lost
+    pseudonymisation key) come first, where nobody can miss them.
     """
     lines = [f"# Nattkjøring sykefravær {night}", ""]
+    for warning in warnings or []:
+        lines += [f"> **Advarsel:** {warning}", ""]
     if current and current.get("is_sample_data"):
         lines += [
             f"**{SAMPLE_NOTICE}**: inndataene er eksempelkommunen fra `sickleave generate`.",

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline import filemodes
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
 from pipeline.failpoints import crash_point
@@ -217,13 +218,13 @@ def read_and_validate(
 def move_rejected(lf: LoadedFile, rejected_dir: Path, run_id: str) -> Path:
     """Move a rejected file out of the landing zone, with its reason beside it, so HR can see
     what was wrong, fix the export and put a corrected file back in data/raw."""
-    target_dir = rejected_dir / lf.path.parent.name
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{run_id}_{lf.path.name}"
-    lf.path.replace(target)
-    target.with_name(target.name + ".grunn.txt").write_text(
+    # A rejected export holds names and identity numbers: owner-only, like the warehouse.
+    filemodes.make_dir(rejected_dir)
+    target_dir = filemodes.make_dir(rejected_dir / lf.path.parent.name)
+    target = filemodes.replace(lf.path, target_dir / f"{run_id}_{lf.path.name}")
+    filemodes.write_text(
+        target.with_name(target.name + ".grunn.txt"),
         f"Fil: {lf.path.name}\nAvvist i kjøring {run_id}.\nÅrsak: {lf.rejected_reason}\n",
-        encoding="utf-8",
     )
     return target
 
@@ -398,7 +399,7 @@ def build_internal(
             con.execute("CHECKPOINT")
     finally:
         con.close()
-    tmp.replace(ctx.internal_path)
+    filemodes.replace(tmp, ctx.internal_path)
     return ctx.internal_path
 
 
