@@ -1,0 +1,137 @@
+"""`sickleave sql`: analysts' queries against the published tables, and nothing else.
+
+The command runs with the service account's rights, which can read the raw exports (names and
+identity numbers), the pseudonym key and the person-level internal database, and write the SQL the
+next night executes. So the published database is opened read-only with DuckDB's external access
+off (no file functions, COPY, ATTACH, extensions, secrets) and the configuration locked (no SET,
+RESET or PRAGMA can turn it back on). Statements other than queries are refused before anything
+runs, each with a sentence saying what is not allowed; the configuration catches whatever a query
+tries from inside a SELECT.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+
+from pipeline.errors import UserError
+from pipeline.warehouse import connect
+
+# Published tables only: no file system, no other databases, no extensions, no network, no
+# Python objects, no spill files (temp_directory would otherwise be an allowed directory), and
+# the configuration locked so that no statement can change any of it back.
+LOCKED_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "python_enable_replacements": False,
+    "temp_directory": "",
+    "lock_configuration": True,
+}
+
+# Queries read; DuckDB parses SHOW, DESCRIBE, SUMMARIZE, VALUES and FROM-first as SELECT, and
+# PIVOT as MULTI.
+ALLOWED = {"SELECT", "EXPLAIN", "MULTI"}
+
+WHY = "sickleave sql viser bare de publiserte tabellene i analytics.duckdb"
+
+REFUSED = {
+    "ATTACH": "Å koble til andre databaser (ATTACH)",
+    "DETACH": "Å koble fra databaser (DETACH)",
+    "LOAD": "Å installere eller laste utvidelser (INSTALL/LOAD)",
+    "COPY": "Å lese eller skrive filer (COPY)",
+    "EXPORT": "Å eksportere databasen til filer (EXPORT DATABASE)",
+    "PRAGMA": "PRAGMA, IMPORT og COPY FROM DATABASE",
+    "SET": "Å endre innstillinger (SET, RESET, USE)",
+    "CREATE": "Å opprette tabeller, visninger eller makroer (CREATE)",
+    "INSERT": "Å endre data (INSERT)",
+    "UPDATE": "Å endre data (UPDATE)",
+    "DELETE": "Å endre data (DELETE)",
+    "DROP": "Å slette (DROP)",
+    "ALTER": "Å endre tabeller (ALTER)",
+    "CALL": "CALL og CHECKPOINT (bruk SELECT * FROM funksjon())",
+}
+SECRET = re.compile(
+    r"^\s*create\s+(or\s+replace\s+)?(persistent\s+|temporary\s+|temp\s+)?secret\b", re.I
+)
+
+
+def refusal(statement_type: str, text: str) -> str:
+    """One sentence: what is not allowed, and why."""
+    if SECRET.match(text):
+        what = "Å lagre hemmeligheter (CREATE SECRET)"
+    else:
+        what = REFUSED.get(statement_type, f"Setninger av typen {statement_type}")
+    return f"{what} er ikke tillatt: {WHY}."
+
+
+def read_query(query: str | None, file: Path | None, stdin: TextIO = sys.stdin) -> str:
+    """The SQL text from the argument, from --file, or from standard input (argument `-`, or no
+    argument with input piped in)."""
+    if query is not None and file is not None:
+        raise UserError("Gi spørringen enten som argument eller med --file, ikke begge.")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise UserError(f"Fant ikke spørringsfilen {file}.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"Kunne ikke lese spørringsfilen {file}: {exc}.") from None
+    if query == "-" or (query is None and not stdin.isatty()):
+        return stdin.read()
+    if query is None:
+        raise UserError(
+            'Skriv en spørring: sickleave sql "SELECT * FROM quarters", med --file spørring.sql, '
+            "eller send den inn på standard inn."
+        )
+    return query
+
+
+def parse(con: duckdb.DuckDBPyConnection, text: str) -> list[str]:
+    """The statements of the text, each checked against the allow-list before any runs."""
+    try:
+        statements = con.extract_statements(text)
+    except duckdb.ParserException as exc:
+        raise UserError(f"Spørringen feilet: {str(exc).splitlines()[0]}") from None
+    if not statements:
+        raise UserError("Spørringen er tom (bare kommentarer eller blanke).")
+    for statement in statements:
+        try:
+            kind = statement.type.name
+        except ValueError:  # a type the Python client does not know (UPDATE EXTENSIONS)
+            kind = " ".join(statement.query.split()[:2]).upper()
+        if kind not in ALLOWED:
+            raise UserError(refusal(kind, statement.query))
+    return [statement.query for statement in statements]
+
+
+def run_query(database: Path, text: str, max_rows: int = 200) -> None:
+    """Run every statement of the text in turn and print each result as a table (a blank line
+    between them)."""
+    if not database.exists():
+        raise UserError(
+            f"Fant ikke {database}. Kjør 'sickleave run' (eller 'sickleave demo') først."
+        )
+    con = connect(database, read_only=True, config=LOCKED_CONFIG)
+    try:
+        for number, statement in enumerate(parse(con, text)):
+            relation = con.sql(statement)
+            if number:
+                print()
+            if relation is None:
+                print("OK")
+            else:
+                relation.show(max_rows=max_rows, max_width=250, max_col_width=40)
+    except duckdb.PermissionException:
+        raise UserError(
+            f"Å lese filer, andre databaser eller utvidelser er ikke tillatt: {WHY}."
+        ) from None
+    except duckdb.Error as exc:
+        raise UserError(f"Spørringen feilet: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
