@@ -70,9 +70,10 @@ def refusal(statement_type: str, text: str) -> str:
     return f"{what} er ikke tillatt: {WHY}."
 
 
-def read_query(query: str | None, file: Path | None, stdin: TextIO = sys.stdin) -> str:
+def read_query(query: str | None, file: Path | None, stdin: TextIO | None = None) -> str:
     """The SQL text from the argument, from --file, or from standard input (argument `-`, or no
     argument with input piped in)."""
+    stdin = stdin or sys.stdin
     if query is not None and file is not None:
         raise UserError("Gi spørringen enten som argument eller med --file, ikke begge.")
     if file is not None:
@@ -107,22 +108,52 @@ def parse(con: duckdb.DuckDBPyConnection, text: str) -> list[str]:
             kind = " ".join(statement.query.split()[:2]).upper()
         if kind not in ALLOWED:
             raise UserError(refusal(kind, statement.query))
-    return [statement.query for statement in statements]
+    return [without_terminator(con, statement.query) for statement in statements]
+
+
+def without_terminator(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The statement without its `;` and what follows it (comments, blanks).
+
+    DuckDB gives each statement's text up to the next one, `;` and comments included, and shows a
+    result by running the statement as a subquery, where a `;` is a syntax error. The cut is
+    checked by parsing it again: it must still be exactly the one statement.
+    """
+    cut = text[: top_level_semicolon(text)]
+    try:
+        same = [s.type for s in con.extract_statements(cut)] == [
+            s.type for s in con.extract_statements(text)
+        ]
+    except duckdb.Error:
+        same = False
+    return cut if same else text
+
+
+def top_level_semicolon(text: str) -> int:
+    """Where the first `;` outside strings, quoted names and comments is (or the end)."""
+    closing = {"'": "'", '"': '"', "--": "\n", "/*": "*/"}
+    i = 0
+    while i < len(text):
+        opener = text[i : i + 2] if text[i : i + 2] in closing else text[i]
+        if opener == ";":
+            return i
+        if opener in closing:
+            end = text.find(closing[opener], i + len(opener))
+            i = len(text) if end < 0 else end + len(closing[opener])
+        else:
+            i += 1
+    return len(text)
 
 
 def run_query(database: Path, text: str, max_rows: int = 200) -> None:
-    """Run every statement of the text in turn and print each result as a table (a blank line
-    between them)."""
+    """Run every statement of the text in turn and print each result as a table."""
     if not database.exists():
         raise UserError(
             f"Fant ikke {database}. Kjør 'sickleave run' (eller 'sickleave demo') først."
         )
     con = connect(database, read_only=True, config=LOCKED_CONFIG)
     try:
-        for number, statement in enumerate(parse(con, text)):
+        for statement in parse(con, text):
             relation = con.sql(statement)
-            if number:
-                print()
             if relation is None:
                 print("OK")
             else:
