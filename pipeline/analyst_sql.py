@@ -11,7 +11,9 @@ tries from inside a SELECT.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -70,9 +72,9 @@ def refusal(statement_type: str, text: str) -> str:
     return f"{what} er ikke tillatt: {WHY}."
 
 
-def read_query(query: str | None, file: Path | None, stdin: TextIO | None = None) -> str:
+def read_query(query: str | None, file: Path | None, stdin: TextIO | None = None) -> str | None:
     """The SQL text from the argument, from --file, or from standard input (argument `-`, or no
-    argument with input piped in)."""
+    argument with input piped or redirected in); None when there is none of these."""
     stdin = stdin or sys.stdin
     if query is not None and file is not None:
         raise UserError("Gi spørringen enten som argument eller med --file, ikke begge.")
@@ -83,14 +85,19 @@ def read_query(query: str | None, file: Path | None, stdin: TextIO | None = None
             raise UserError(f"Fant ikke spørringsfilen {file}.") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"Kunne ikke lese spørringsfilen {file}: {exc}.") from None
-    if query == "-" or (query is None and not stdin.isatty()):
+    if query == "-" or (query is None and piped(stdin)):
         return stdin.read()
-    if query is None:
-        raise UserError(
-            'Skriv en spørring: sickleave sql "SELECT * FROM quarters", med --file spørring.sql, '
-            "eller send den inn på standard inn."
-        )
     return query
+
+
+def piped(stream: TextIO) -> bool:
+    """Whether the stream is a pipe or a file (`… | sickleave sql`, `sickleave sql < q.sql`);
+    a terminal or /dev/null is not: waiting for a query from there would look like a hang."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):  # no file descriptor (io.UnsupportedOperation is an OSError)
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
 
 
 def parse(con: duckdb.DuckDBPyConnection, text: str) -> list[str]:

@@ -245,10 +245,12 @@ def demo(
     ),
 )
 def sql(
+    ctx: typer.Context,
     query: Annotated[
         str | None,
         typer.Argument(
-            help='SQL-tekst, f.eks. "SELECT * FROM quarters"; «-» eller ingen leser standard inn.',
+            help='SQL-tekst, f.eks. "SELECT * FROM quarters"; «-», eller ingen når SQL sendes '
+            "inn med | eller <, leser standard inn.",
             show_default=False,
         ),
     ] = None,
@@ -262,6 +264,11 @@ def sql(
     from pipeline.warehouse import ANALYTICS_DB
 
     text = read_query(query, file)
+    if text is None:  # nothing given and nothing piped in: the usage error of a missing argument
+        from typer._click.exceptions import MissingParameter
+
+        param = next(p for p in ctx.command.params if p.name == "query")
+        raise MissingParameter(ctx=ctx, param=param)
     run_query((warehouse_dir or Settings().warehouse_dir) / ANALYTICS_DB, text, max_rows)
 
 

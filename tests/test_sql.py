@@ -21,6 +21,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 import pytest
@@ -68,20 +69,19 @@ def site(tmp_path_factory):
     return root
 
 
-def sickleave_sql(site: Path, *args: str, capsys, stdin: str | None = None):
+def sickleave_sql(site: Path, *args: str, capsys, stdin: str | TextIO | None = None):
     """Run `sickleave sql` in-process as the console script does; returns (exit, stdout, stderr)."""
-    argv = ["sickleave", "sql", "--warehouse-dir", str(site / "warehouse"), *args]
-    old_argv, old_stdin = sys.argv, sys.stdin
-    sys.argv = argv
+    argv = ["sql", "--warehouse-dir", str(site / "warehouse"), *args]
+    old_stdin = sys.stdin
     if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
+        sys.stdin = io.StringIO(stdin) if isinstance(stdin, str) else stdin
     try:
-        cli.main()
+        cli.main(argv)
         code = 0
     except SystemExit as exc:
         code = exc.code
     finally:
-        sys.argv, sys.stdin = old_argv, old_stdin
+        sys.stdin = old_stdin
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -232,10 +232,24 @@ def test_query_from_standard_input(site, capsys):
     text = "-- fra standard inn\nSELECT min(quarter) AS forste FROM quarters;"
     code, out, _ = sickleave_sql(site, "-", stdin=text, capsys=capsys)
     assert code == 0 and "2013K1" in out
-    code, out, _ = sickleave_sql(site, stdin=text, capsys=capsys)  # no argument, piped input
-    assert code == 0 and "2013K1" in out
-    code, out, err = sickleave_sql(site, stdin="-- bare en kommentar\n", capsys=capsys)
+    code, out, err = sickleave_sql(site, "-", stdin="-- bare en kommentar\n", capsys=capsys)
     assert code == 2 and "tom" in err
+
+
+def test_query_redirected_from_a_file_without_an_argument(site, capsys, tmp_path):
+    query = tmp_path / "q.sql"
+    query.write_text("-- omdirigert\nSELECT max(quarter) AS siste FROM quarters;", "utf-8")
+    with query.open(encoding="utf-8") as redirected:  # sickleave sql < q.sql
+        code, out, err = sickleave_sql(site, stdin=redirected, capsys=capsys)
+    assert code == 0, err
+    assert "2013K4" in out
+
+
+def test_no_query_and_nothing_piped_in_is_a_usage_error(site, capsys):
+    with open(os.devnull, encoding="utf-8") as nothing:  # a terminal or /dev/null: no query
+        code, out, err = sickleave_sql(site, stdin=nothing, capsys=capsys)
+    assert code == 2 and out == ""
+    assert "mangler argumentet SPØRRING" in err and len(err.strip().splitlines()) == 1
 
 
 def test_piped_query_through_the_console_command(site):
