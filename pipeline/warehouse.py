@@ -46,10 +46,12 @@ STAGING_DDL = {
 }
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, read_only: bool = False, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file, turning a lock held by another process into a sentence."""
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise UserError(
