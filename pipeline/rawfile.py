@@ -294,8 +294,8 @@ def line_encoding(
             not_utf8,
             (
                 f"Linjen er ikke UTF-8 som resten av filen (den ser ut til å være lagret som "
-                f"{fallback}), så bokstaver som æ, ø og å ville blitt feil. Raden er holdt utenfor; "
-                "lagre hele filen i ett tegnsett og legg den inn igjen."
+                f"{fallback}), så bokstaver som æ, ø og å ville blitt feil. Raden er holdt "
+                "utenfor; lagre hele filen i ett tegnsett og legg den inn igjen."
             ),
         )
     utf8_lines = lines.records_at([m.start() for m in _UTF8_SEQUENCE.finditer(raw)])
@@ -303,9 +303,9 @@ def line_encoding(
         fallback,
         utf8_lines,
         (
-            f"Linjen er lagret som UTF-8, mens resten av filen er {fallback}, så bokstaver som æ, ø "
-            "og å ville blitt feil. Raden er holdt utenfor; lagre hele filen i ett tegnsett og legg "
-            "den inn igjen."
+            f"Linjen er lagret som UTF-8, mens resten av filen er {fallback}, så bokstaver som "
+            "æ, ø og å ville blitt feil. Raden er holdt utenfor; lagre hele filen i ett tegnsett "
+            "og legg den inn igjen."
         ),
     )
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, WARNING, Finding, line_findings
-from pipeline.profile import Dialect, Profile, Source
+from pipeline.profile import Dialect, Limits, Profile, Source
 from pipeline.rawfile import (
     check_workbook,
     checked_text,
@@ -76,14 +76,16 @@ class CsvFile:
     lines_left_out: int  # lines quarantined before parsing (wrong field count or encoding)
 
 
-def read_csv_file(path: Path, profile: Profile, source: str, skip: Collection[str] = ()) -> CsvFile:
+def read_csv_file(
+    path: Path, dialect: Dialect, limits: Limits, source: str, skip: Collection[str] = ()
+) -> CsvFile:
     """Read one CSV export safely: a regular file within the profile's limits, every line checked
     for its field count and encoding on the raw bytes (rawfile.checked_text), then parsed.
     Raises FileRejected when the file cannot be used as a whole."""
-    raw = read_regular_file(path, profile.limits)
-    checked = checked_text(raw, profile.dialect, profile.limits, source, Path(path).name)
+    raw = read_regular_file(path, limits)
+    checked = checked_text(raw, dialect, limits, source, Path(path).name)
     del raw  # the text is all that is needed from here; a big file should not be held twice
-    frame = read_csv_text(checked.text, profile.dialect, skip)
+    frame = read_csv_text(checked.text, dialect, skip)
     return CsvFile(frame, checked.encoding, checked.findings, checked.lines_left_out)
 
 
@@ -230,7 +232,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         raw_frame, encoding = _read_excel(raw, profile.dialect), "xlsx"
         del raw
     else:
-        csv_file = read_csv_file(path, profile, source.name, skip=personal)
+        csv_file = read_csv_file(path, profile.dialect, profile.limits, source.name, skip=personal)
         raw_frame, encoding = csv_file.frame, csv_file.encoding
         findings, left_out = csv_file.findings, csv_file.lines_left_out
     skipped = raw_frame.attrs.get("skipped_headers", [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
+import os
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -31,6 +32,7 @@ from pipeline.nav import empty_staging_frame
 from pipeline.plan import Plan
 from pipeline.privacy import pseudonymise
 from pipeline.profile import Profile
+from pipeline.rawfile import folder_files, is_regular_file
 from pipeline.read import read_source_file
 from pipeline.reference import (
     ReferenceFormatError,
@@ -151,36 +153,47 @@ def _matches(path: Path, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns)
 
 
+# Folders of data/raw read by readers outside the profile: SSB's and NAV's national reference
+# tables, and the manual measurements.
+OTHER_INPUT_FOLDERS = ("ssb", "manual")
+
+
 def discover(raw_dir: Path, profile: Profile, sources: list[str]) -> dict[str, list[Path]]:
-    """Files per source, by the profile's folder and patterns, in name order."""
+    """Regular files per source, by the profile's folder and patterns, in name order. Folders,
+    links, pipes and the like are never listed (unexpected_files reports them)."""
     found: dict[str, list[Path]] = {}
     for name in sources:
         source = profile.source(name)
-        folder = raw_dir / source.folder
-        files = []
-        if folder.is_dir():
-            files = [
-                p for p in sorted(folder.iterdir()) if p.is_file() and _matches(p, source.patterns)
-            ]
-        found[name] = files
+        files, _ = folder_files(raw_dir / source.folder)
+        found[name] = [p for p in files if _matches(p, source.patterns)]
     return found
 
 
 def unexpected_files(raw_dir: Path, profile: Profile) -> list[LoadedFile]:
-    """Files in a source folder that no source of that folder expects (a file in the wrong
-    folder, a report saved under another name): rejected with the names that were expected."""
-    by_folder: dict[str, list[tuple[str, ...]]] = {}
+    """Entries of the input folders that are not read, each rejected with a reason:
+
+    - a file in a source folder that no source of that folder expects (a file in the wrong
+      folder, a report saved under another name), with the names that were expected;
+    - in every input folder (the profile's, ssb/, manual/), anything that is not a regular file:
+      a sub-folder, a symbolic link (it could lead anywhere), a named pipe (reading one waits
+      forever). These are never opened and are left where they are."""
+    by_folder: dict[str, list[tuple[str, ...]]] = {f: [] for f in OTHER_INPUT_FOLDERS}
     for source in profile.sources.values():
         by_folder.setdefault(source.folder, []).append(source.patterns)
     rejected = []
     for folder, pattern_sets in sorted(by_folder.items()):
-        directory = raw_dir / folder
-        if not directory.is_dir():
+        files, odd = folder_files(raw_dir / folder)
+        for entry in odd:
+            finding = Finding(
+                "unknown", entry.path.name, None, None, ERROR, "not_regular_file", entry.reason
+            )
+            rejected.append(
+                LoadedFile("unknown", entry.path, "", None, 0, None, [finding], entry.reason)
+            )
+        if not pattern_sets:
             continue
         expected = ", ".join(p for ps in pattern_sets for p in ps)
-        for path in sorted(directory.iterdir()):
-            if path.name.startswith(".") or not path.is_file():
-                continue
+        for path in files:
             if any(_matches(path, patterns) for patterns in pattern_sets):
                 continue
             reason = (
@@ -226,18 +239,50 @@ def read_and_validate(
     )
 
 
-def move_rejected(lf: LoadedFile, rejected_dir: Path, run_id: str) -> Path:
+REASON_SUFFIX = ".grunn.txt"
+
+
+def move_rejected(lf: LoadedFile, rejected_dir: Path, run_id: str) -> Path | None:
     """Move a rejected file out of the landing zone, with its reason beside it, so HR can see
-    what was wrong, fix the export and put a corrected file back in data/raw."""
+    what was wrong, fix the export and put a corrected file back in data/raw.
+
+    Only a regular file is moved: a folder, link or pipe is left where it is (its finding asks a
+    person to remove it) and None is returned. A name too long for `<run>_<name>` plus the reason
+    suffix is shortened; the reason file keeps the original name."""
+    if not is_regular_file(lf.path):
+        return None
     target_dir = rejected_dir / lf.path.parent.name
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{run_id}_{lf.path.name}"
+    target = target_dir / rejected_name(lf.path.name, run_id, _name_max(target_dir))
     lf.path.replace(target)
-    target.with_name(target.name + ".grunn.txt").write_text(
+    target.with_name(target.name + REASON_SUFFIX).write_text(
         f"Fil: {lf.path.name}\nAvvist i kjøring {run_id}.\nÅrsak: {lf.rejected_reason}\n",
         encoding="utf-8",
     )
     return target
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def rejected_name(name: str, run_id: str, name_max: int = 255) -> str:
+    """`<run>_<name>`, shortened when it and its reason file's name would not fit the file
+    system's limit on a name (in bytes): the start of the name, a short digest of the whole name
+    (two long names stay apart) and its extension."""
+    full = f"{run_id}_{name}"
+    room = name_max - len(REASON_SUFFIX.encode())
+    if len(full.encode()) <= room:
+        return full
+    suffix = Path(name).suffix if len(Path(name).suffix) <= 16 else ""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    tail = f"~{digest}{suffix}"
+    budget = room - len(f"{run_id}_".encode()) - len(tail.encode())
+    start = name.encode()[:budget].decode("utf-8", errors="ignore")  # never half a letter
+    return f"{run_id}_{start}{tail}"
 
 
 def previous_load_log(analytics_path: Path) -> pd.DataFrame:
@@ -444,9 +489,10 @@ def empty_manual_frame() -> pd.DataFrame:
 def read_reference_folder(folder: Path) -> tuple[pd.DataFrame, list[Finding]]:
     """National reference series from SSB's and NAV's published formats, recognised by content:
     NAV's table text starts with '@@', NAV's long form has a kilde_url column, anything else is
-    read as SSB's CSV download. A file in none of these formats is a finding, not a crash."""
+    read as SSB's CSV download. A file in none of these formats is a finding, not a crash.
+    Regular files only, never through a link (unexpected_files reports the other entries)."""
     frames, findings = [], []
-    paths = sorted(p for p in Path(folder).glob("*") if p.is_file() and not p.name.startswith("."))
+    paths, _ = folder_files(folder)
     for path in paths:
         head = path.read_bytes()[:200].decode("utf-8", errors="replace").lstrip("\ufeff")
         try:
