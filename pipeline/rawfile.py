@@ -184,14 +184,18 @@ def record_structure(raw: bytes, delimiter: str) -> Lines:
     if b'"' in raw:
         return _quoted_structure(raw, data, delimiter)
     ends = _line_ends(raw, data)
-    counts = np.zeros(len(ends), dtype=np.int64)
-    byte = ord(delimiter)
+    # Delimiters before each line's end, chunk by chunk: the delimiters' offsets and the line
+    # ends are both sorted, so one binary search per line counts them.
+    before_end = np.empty(len(ends), dtype=np.int64)
+    seen, byte = 0, ord(delimiter)
     for start in range(0, len(data), CHUNK):
         offsets = np.flatnonzero(data[start : start + CHUNK] == byte) + start
-        if len(offsets):
-            records = np.searchsorted(ends, offsets)
-            per_record = np.bincount(records - records[0])
-            counts[records[0] : records[0] + len(per_record)] += per_record
+        first, last = np.searchsorted(ends, [start, start + CHUNK])
+        before_end[first:last] = seen + np.searchsorted(offsets, ends[first:last])
+        seen += len(offsets)
+    if len(ends) and ends[-1] >= len(data):  # the virtual end of a last line without "\n"
+        before_end[-1] = seen
+    counts = np.diff(before_end, prepend=0)
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
     length = ends - starts
     carriage = data[np.minimum(starts, max(len(data) - 1, 0))] == 13 if len(data) else length == 0
@@ -261,8 +265,9 @@ def _is_utf8(name: str) -> bool:
 
 def line_encoding(
     raw: bytes, lines: Lines, encodings: tuple[str, ...]
-) -> tuple[str, np.ndarray, str]:
-    """The file's encoding and the records written in another one, with the finding's message.
+) -> tuple[str, np.ndarray, str, str | None]:
+    """The file's encoding, the records written in another one with the finding's message, and
+    the decoded text when no record is in another encoding (decoding twice costs seconds).
 
     UTF-8 is tried first (Windows-1252 accepts almost any byte). A file that is not all UTF-8 but
     has UTF-8 letters is mixed: the encoding most non-ASCII lines are in wins, and the lines in
@@ -272,15 +277,13 @@ def line_encoding(
     fallbacks = [e for e in encodings if e != utf8]
     if utf8 is not None:
         try:
-            raw.decode("utf-8")
-            return "utf-8", _NO_LINES, ""
+            return "utf-8", _NO_LINES, "", raw.decode("utf-8")
         except UnicodeDecodeError:
             pass
     if utf8 is None or not fallbacks or not _UTF8_SEQUENCE.search(raw):
         for encoding in fallbacks:
             try:
-                raw.decode(encoding)
-                return encoding, _NO_LINES, ""
+                return encoding, _NO_LINES, "", raw.decode(encoding)
             except UnicodeDecodeError:
                 continue
         raise unknown_encoding(encodings)
@@ -297,6 +300,7 @@ def line_encoding(
                 f"{fallback}), så bokstaver som æ, ø og å ville blitt feil. Raden er holdt "
                 "utenfor; lagre hele filen i ett tegnsett og legg den inn igjen."
             ),
+            None,
         )
     utf8_lines = lines.records_at([m.start() for m in _UTF8_SEQUENCE.finditer(raw)])
     return (
@@ -307,6 +311,7 @@ def line_encoding(
             "æ, ø og å ville blitt feil. Raden er holdt utenfor; lagre hele filen i ett tegnsett "
             "og legg den inn igjen."
         ),
+        None,
     )
 
 
@@ -387,7 +392,7 @@ def checked_text(
         f"vanligvis fordi en fritekst inneholder «{dialect.delimiter}». Raden er holdt utenfor; "
         "rett teksten i fagsystemet og eksporter på nytt.",
     )
-    encoding, other_encoding, message = line_encoding(raw, lines, dialect.encodings)
+    encoding, other_encoding, message, text = line_encoding(raw, lines, dialect.encodings)
     if len(other_encoding) and other_encoding[0] == 0:
         raise FileRejected(
             "Overskriftslinjen er lagret i et annet tegnsett enn resten av filen. Lagre hele "
@@ -399,10 +404,11 @@ def checked_text(
         source, file_name, other_encoding + 1, None, ERROR, "encoding_mixed", message
     )
     left_out = np.union1d(wrong_fields, other_encoding)
-    try:
-        text = blank_records(raw, lines, left_out).decode(encoding)
-    except UnicodeDecodeError:
-        raise unknown_encoding(dialect.encodings) from None
+    if text is None or len(left_out):
+        try:
+            text = blank_records(raw, lines, left_out).decode(encoding)
+        except UnicodeDecodeError:
+            raise unknown_encoding(dialect.encodings) from None
     if leading_bom and _is_utf8(encoding):
         encoding = "utf-8-sig"
     findings.sort(key=lambda f: (f.line or 0, f.rule))

@@ -72,13 +72,7 @@ def validate_file(
                 f"«{column.header}» mangler. Fyll inn verdien i fagsystemet og eksporter på nytt.",
             )
 
-    for column, rule, message, outside in date_window_failures(df[~bad], source, profile):
-        quarantine(outside, column, rule, message)
-
-    for failure in check_rows(df[~bad], source, params):
-        header = source.columns[failure.column].header
-        quarantine(failure.lines, header, failure.rule, failure.message)
-
+    # Repeats first: a million copies of one row are one finding and never reach the suite.
     value_columns = [c for c in df.columns if c != "source_line" and not c.startswith("_")]
     repeats = df.loc[df.duplicated(subset=value_columns, keep="first") & ~bad, "source_line"]
     quarantine(
@@ -87,6 +81,13 @@ def validate_file(
         "duplicate_row",
         "Raden er en nøyaktig kopi av en tidligere rad i samme fil og er lest inn bare én gang.",
     )
+
+    for column, rule, message, outside in date_window_failures(df[~bad], source, profile):
+        quarantine(outside, column, rule, message)
+
+    for failure in check_rows(df[~bad], source, params):
+        header = source.columns[failure.column].header
+        quarantine(failure.lines, header, failure.rule, failure.message)
 
     good = df.loc[~bad, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
     return good, findings
