@@ -27,7 +27,7 @@ from pipeline.diagnosis_groups import (
     load_diagnosis_groups,
 )
 from pipeline.errors import FileRejected
-from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.findings import ERROR, WARNING, Finding, line_findings
 from pipeline.profile import Dialect, Profile, Source, load_profile
 from pipeline.rawfile import folder_files
 from pipeline.read import decode, read_csv_file, read_csv_text, unknown_column_findings
@@ -429,9 +429,13 @@ def _norwegian(number: float) -> str:
 def _row_findings(
     rows: pd.DataFrame, column: str | None, severity: str, rule: str, message: str
 ) -> list[Finding]:
+    """A finding per row, per file; many rows of a file are one finding with their count."""
     return [
-        Finding(SOURCE, str(f), int(line), column, severity, rule, message)
-        for f, line in zip(rows["source_file"], rows["source_line"], strict=True)
+        finding
+        for file, lines in rows.groupby("source_file", sort=False)["source_line"]
+        for finding in line_findings(
+            SOURCE, str(file), lines.to_numpy(), column, severity, rule, message
+        )
     ]
 
 

@@ -535,7 +535,8 @@ def quality_findings(ctx: RunContext) -> list[Finding]:
 def load_log_frame(ctx: RunContext, loaded: list[LoadedFile]) -> pd.DataFrame:
     rows = []
     for lf in loaded:
-        quarantined_lines = {f.line for f in lf.findings if f.severity == ERROR and f.line}
+        # Every row read and not loaded has an ERROR finding (one finding may stand for many).
+        quarantined = lf.rows_read - len(lf.frame) if lf.frame is not None else 0
         rows.append(
             {
                 "run_id": ctx.run_id,
@@ -548,7 +549,7 @@ def load_log_frame(ctx: RunContext, loaded: list[LoadedFile]) -> pd.DataFrame:
                 "encoding": lf.encoding,
                 "rows_read": lf.rows_read,
                 "rows_loaded": lf.rows_loaded,
-                "rows_quarantined": len(quarantined_lines),
+                "rows_quarantined": quarantined,
                 "rows_superseded": lf.rows_superseded,
                 "outcome": lf.outcome,
                 "reason": lf.rejected_reason,

@@ -2,6 +2,7 @@
 no good row is lost. Runs the read-and-validate step exactly as the nightly flow does."""
 
 import concurrent.futures
+import datetime as dt
 import io
 import os
 import re
@@ -374,6 +375,9 @@ def test_many_exact_duplicates_are_one_finding_with_the_count_and_first_lines(tm
     assert finding.extra["lines"] == list(range(5, 15))
     assert "Gjelder 500 linjer (linje 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 …)" in finding.message
     assert (lf.rows_read, lf.rows_loaded) == (503, 3)
+    ctx = steps.RunContext(tmp_path, tmp_path, dt.date(2014, 6, 30))
+    [log] = steps.load_log_frame(ctx, [lf]).to_dict("records")
+    assert (log["rows_read"], log["rows_loaded"], log["rows_quarantined"]) == (503, 3, 500)
 
 
 def test_a_few_duplicates_keep_a_finding_each(tmp_path):
