@@ -1,22 +1,30 @@
-"""The `sickleave` command. User errors end as one sentence on stderr and a non-zero exit."""
+"""The `sickleave` command. User errors end as one sentence on stderr and exit 2, never a
+traceback; help and usage errors are Norwegian (pipeline/cli_help.py).
+
+`run`, `rebuild` and `demo` run the night in this process (pipeline.night) unless a Prefect
+server is configured (PREFECT_API_URL) or --prefect is given: then the night runs as the Prefect
+flow (flows/nightly.py), recorded in the server's UI. Prefect is not imported otherwise.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from pipeline.cli_help import NorwegianGroup, install_signal_handlers, report_failure
 from pipeline.errors import UserError
-from pipeline.plan import PlanError, load_plan
-from pipeline.profile import ProfileError
-from pipeline.settings import Settings, configure_prefect_environment
+from pipeline.plan import load_plan
+from pipeline.settings import Settings, configure_prefect_environment, quiet_libraries
 
 app = typer.Typer(
+    cls=NorwegianGroup,
     add_completion=False,
-    no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Sykefraværsstatistikk for kommuner: Agresso- og NAV-uttrekk til DuckDB.",
 )
 
@@ -25,6 +33,17 @@ SAMPLE_AS_OF = dt.date(2014, 6, 30)  # the sample municipality's history ends he
 RawDir = Annotated[Path | None, typer.Option("--raw-dir", help="Mappe med inndata (data/raw).")]
 WarehouseDir = Annotated[
     Path | None, typer.Option("--warehouse-dir", help="Mappe for databasene (data/warehouse).")
+]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
+]
+UsePrefect = Annotated[
+    bool,
+    typer.Option(
+        "--prefect",
+        help="Kjør natten som Prefect-flyt også uten PREFECT_API_URL (starter en midlertidig "
+        "Prefect-server).",
+    ),
 ]
 
 
@@ -39,38 +58,66 @@ def _parse_date(text: str | None) -> dt.date | None:
         ) from None
 
 
-def _run_flow(
-    raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None, force: bool = False
+def _run_night(
+    raw_dir: Path,
+    warehouse_dir: Path,
+    as_of: dt.date | None,
+    force: bool = False,
+    prefect: bool = False,
 ) -> None:
+    """Check what a person can fix before anything heavy is imported, then run the night: as the
+    Prefect flow under a configured server (or --prefect), else in this process."""
+    from pipeline.preflight import check_directories, check_inputs_present
     from pipeline.profile import load_profile
-    from pipeline.steps import check_directories
 
-    # User errors found before Prefect starts end as one sentence, not as a flow-run traceback.
     check_directories(raw_dir, warehouse_dir)
-    load_profile()
+    profile = load_profile()
     settings = Settings()
     plan_path = settings.plan_path if settings.plan_path.exists() else None
     if plan_path:
         load_plan(plan_path)  # a plan error is reported with line and field before anything runs
-    configure_prefect_environment()
-    from flows.nightly import nightly  # Prefect is imported only when a flow runs
+    check_inputs_present(raw_dir, profile)
+    arguments = {
+        "raw_dir": raw_dir,
+        "warehouse_dir": warehouse_dir,
+        "as_of": as_of,
+        "plan_path": plan_path,
+        "mask_threshold": settings.mask_threshold,
+        "municipality_name": settings.municipality_name,
+        "force": force,
+    }
+    if prefect or os.environ.get("PREFECT_API_URL"):
+        configure_prefect_environment()
+        from flows.nightly import nightly  # Prefect is imported only when a flow runs
+
+        summary = nightly(**arguments)
+    else:
+        summary = _run_in_process(arguments)
     from pipeline.headline import print_headline
 
-    summary = nightly(
-        raw_dir=raw_dir,
-        warehouse_dir=warehouse_dir,
-        as_of=as_of,
-        plan_path=plan_path,
-        mask_threshold=settings.mask_threshold,
-        municipality_name=settings.municipality_name,
-        force=force,
-    )
     if summary.skipped:
         typer.echo(
             "Ingen endringer i inndata siden forrige kjøring: ingenting er lest inn eller "
             "beregnet på nytt (bruk --force for å beregne likevel)."
         )
     print_headline(summary)
+
+
+def _run_in_process(arguments: dict):
+    """The night in this process, its log on stderr; a failure alerts as the flow's would."""
+    quiet_libraries()
+    from pipeline.cli_help import log_to_stderr
+
+    log_to_stderr()
+    from pipeline.night import run_night
+
+    try:
+        return run_night(**arguments)
+    except Exception as exc:
+        from pipeline.alerts import alert_failed_run
+
+        alert_failed_run(f"sickleave (per {arguments['as_of'] or dt.date.today():%d.%m.%Y})", exc)
+        raise
 
 
 @app.command()
@@ -95,20 +142,24 @@ def generate(
 def run(
     raw_dir: RawDir = None,
     warehouse_dir: WarehouseDir = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
-    ] = None,
+    as_of: AsOf = None,
     force: Annotated[
         bool, typer.Option("--force", help="Beregn alt på nytt selv om inndata er uendret.")
     ] = False,
+    prefect: UsePrefect = False,
 ) -> None:
-    """Kjør nattjobben én gang gjennom Prefect: les, valider, last, beregn og publiser."""
+    """Kjør nattjobben én gang: les, valider, last, beregn, publiser og lag rapportene.
+
+    Uten PREFECT_API_URL kjøres natten i denne prosessen; med PREFECT_API_URL (eller --prefect)
+    som Prefect-flyt, synlig i Prefect.
+    """
     settings = Settings()
-    _run_flow(
+    _run_night(
         raw_dir or settings.raw_dir,
         warehouse_dir or settings.warehouse_dir,
         _parse_date(as_of),
         force=force,
+        prefect=prefect,
     )
 
 
@@ -116,9 +167,8 @@ def run(
 def rebuild(
     raw_dir: RawDir = None,
     warehouse_dir: WarehouseDir = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
-    ] = None,
+    as_of: AsOf = None,
+    prefect: UsePrefect = False,
 ) -> None:
     """Bygg databasene på nytt fra inndatamappen alene (som run --force).
 
@@ -126,11 +176,12 @@ def rebuild(
     ødelagte databaser gjenskapes med denne kommandoen; en tidligere natt med --as-of.
     """
     rebuild_settings = Settings()
-    _run_flow(
+    _run_night(
         raw_dir or rebuild_settings.raw_dir,
         warehouse_dir or rebuild_settings.warehouse_dir,
         _parse_date(as_of),
         force=True,
+        prefect=prefect,
     )
 
 
@@ -143,8 +194,8 @@ def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
     """
     import os
 
+    from pipeline.preflight import check_directories
     from pipeline.profile import load_profile
-    from pipeline.steps import check_directories
 
     serve_settings = Settings()
     raw = raw_dir or serve_settings.raw_dir
@@ -169,14 +220,16 @@ def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
 
 
 @app.command()
-def demo(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
+def demo(
+    raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None, prefect: UsePrefect = False
+) -> None:
     """Lag eksempelkommunen hvis data/raw er tom, og kjør nattjobben på den (per 30.06.2014)."""
     settings = Settings()
     raw = raw_dir or settings.raw_dir
     if not any(p.is_file() and not p.name.startswith(".") for p in raw.rglob("*")):
         typer.echo(f"{raw} er tom: lager eksempelkommunen først.")
         generate(raw_dir=raw)
-    _run_flow(raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF)
+    _run_night(raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF, prefect=prefect)
 
 
 @app.command()
@@ -241,30 +294,13 @@ def report(
         typer.echo(f"  {path}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    install_signal_handlers()
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        app(standalone_mode=False)
-    except (UserError, ProfileError, PlanError) as exc:
-        typer.echo(f"Feil: {exc}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        if exc.errno == 28:  # ENOSPC
-            typer.echo(
-                "Feil: disken er full. Frigjør plass og kjør på nytt; publiserte tall er urørt.",
-                err=True,
-            )
-            sys.exit(3)
-        raise
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("Avbrutt.", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+        app(args=argv, prog_name="sickleave", standalone_mode=False)
+    except BaseException as exc:  # noqa: BLE001 - every failure ends as report_failure says
+        sys.exit(report_failure(exc, argv))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,15 @@ def configure_prefect_environment() -> None:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_TO_API_ENABLED": "true",
-        "GX_ANALYTICS_ENABLED": "false",
+        # The night logs to the "sickleave" logger (pipeline.night): into the flow run's log.
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "sickleave",
     }
     for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """No telemetry from the validation library (there is no internet to reach)."""
+    for name, value in {"GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}.items():
         os.environ.setdefault(name, value)

@@ -30,6 +30,7 @@ from pipeline.indicators import (
 )
 from pipeline.nav import empty_staging_frame
 from pipeline.plan import Plan
+from pipeline.preflight import check_directories, no_agresso_files  # noqa: F401
 from pipeline.privacy import pseudonymise
 from pipeline.profile import Profile
 from pipeline.rawfile import folder_files, is_regular_file
@@ -122,20 +123,6 @@ class RunContext:
     def rejected_dir(self) -> Path:
         """Rejected files are moved here (beside data/raw), each with a .grunn.txt reason."""
         return self.raw_dir.parent / "rejected"
-
-
-def check_directories(raw_dir: Path, warehouse_dir: Path) -> None:
-    if not raw_dir.is_dir():
-        raise UserError(
-            f"Fant ikke mappen for inndata {raw_dir}. Oppgi riktig mappe med --raw-dir."
-        )
-    try:
-        warehouse_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(
-            f"Kan ikke lage databasemappen {warehouse_dir} ({exc.strerror}). "
-            "Oppgi en mappe du kan skrive i med --warehouse-dir."
-        ) from None
 
 
 def remove_leftovers(ctx: RunContext) -> list[Path]:
@@ -418,10 +405,7 @@ def build_internal(
     measure wraps the load part (parameters and staging tables) and the transform part (SQL).
     """
     if "stg_absences" not in frames or "stg_employments" not in frames:
-        raise UserError(
-            f"Det finnes ingen gyldige ansettelses- og fraværsfiler under {ctx.raw_dir}. "
-            "Legg Agresso-uttrekkene i data/raw/agresso (eller kjør 'sickleave generate')."
-        )
+        raise no_agresso_files(ctx.raw_dir)
     first_year = min(frames["stg_absences"]["from_date"].min().year, ctx.as_of.year)
     check_report_window(frames["stg_absences"]["from_date"], ctx.as_of)
     tmp = ctx.internal_path.with_name(f".{INTERNAL_DB}.building")
