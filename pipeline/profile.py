@@ -130,7 +130,7 @@ def load_profile(path: Path | None = None) -> Profile:
         raise ProfileError(f"Fant ikke kildeprofilen {path}. Sjekk stien eller SICKLEAVE_PROFILE.")
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except YAMLError as exc:
+    except (YAMLError, ValueError) as exc:  # ValueError: a date like 2000-13-01
         mark = getattr(exc, "problem_mark", None)
         where = f" på linje {mark.line + 1}" if mark else ""
         raise ProfileError(f"Kildeprofilen {path} er ikke gyldig YAML{where}: {exc}") from None

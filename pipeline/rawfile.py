@@ -219,7 +219,10 @@ def _quoted_structure(raw: bytes, data: np.ndarray, delimiter: str) -> Lines:
             rule="csv_malformed",
         ) from None
     line_ends = _line_ends(raw, data)
-    ends = line_ends[np.asarray(last_lines, dtype=np.int64) - 1] if last_lines else _NO_LINES
+    # The csv module also breaks lines at a lone "\r"; such a file's line numbers are not the
+    # ones pandas gives, but no index may run past the file.
+    last = np.minimum(np.asarray(last_lines, dtype=np.int64), len(line_ends)) - 1
+    ends = line_ends[last] if last_lines else _NO_LINES
     return Lines(ends, np.asarray(fields, dtype=np.int64))
 
 
@@ -363,6 +366,7 @@ def checked_text(
     leading_bom = raw.startswith(BOM)
     if leading_bom:
         raw = raw[len(BOM) :]
+        refuse_non_text(raw)  # nothing but the mark
     lines = record_structure(raw, dialect.delimiter)
     findings: list[Finding] = []
     if BOM in raw:

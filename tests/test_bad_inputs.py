@@ -15,7 +15,7 @@ import pytest
 from pipeline import expectations, steps
 from pipeline.errors import FileRejected
 from pipeline.nav import read_nav_folder
-from pipeline.profile import Limits, load_profile
+from pipeline.profile import Limits, ProfileError, load_profile
 from pipeline.rawfile import check_workbook, read_regular_file
 
 PROFILE = load_profile()
@@ -588,3 +588,34 @@ def test_file_larger_than_the_limit_is_rejected_before_it_is_read(tmp_path):
     with pytest.raises(FileRejected) as caught:
         read_regular_file(path, Limits(max_file_mb=1))
     assert caught.value.rule == "file_too_large"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("max_rows: 20000000", "max_rows: -5", "limits.max_rows må være et positivt tall"),
+        ("max_rows: 20000000", "max_lines: 5", "limits.max_lines er ukjent"),
+        ("earliest: 2000-01-01", 'earliest: "2000-13-01"', "sources.absences.dates"),
+        ("earliest: 2000-01-01", "earliest: 2000-13-01", "er ikke gyldig YAML"),
+        ("earliest: 2000-01-01", "earliest: 2100-01-01", "earliest er etter latest"),
+    ],
+)
+def test_profile_limits_and_date_windows_are_checked(tmp_path, old, new, says):
+    text = PROFILE.path.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "profil.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ProfileError, match=re.escape(says)):
+        load_profile(path)
+
+
+def test_profile_limits_are_used(tmp_path):
+    text = PROFILE.path.read_text(encoding="utf-8").replace("max_columns: 200", "max_columns: 5")
+    path = tmp_path / "profil.yaml"
+    path.write_text(text, encoding="utf-8")
+    folder = tmp_path / "agresso"
+    folder.mkdir()
+    (folder / "fravaer.csv").write_bytes(ABSENCES.encode("cp1252"))
+    profile = load_profile(path)
+    lf = steps.read_and_validate(folder / "fravaer.csv", "absences", profile, KEY, UNITS)
+    assert rejected(lf) == ("too_many_columns", None)
