@@ -5,7 +5,7 @@ pandas baseline (every spell and employment expanded to one row per day).
     uv run python -m benchmarks.run --preset city --years 1 --runs 3
     uv run python -m benchmarks.run --all
 
-The stages are the plain functions the Prefect flow calls (pipeline.steps), without Prefect:
+The night is pipeline.night.run_night, the sequence the Prefect flow runs, here without Prefect:
 startup (imports, the validation library), read, validate, protect, load, transform, publish.
 Every measurement runs in a fresh Python process, so one run's memory does not show in the next;
 the table gives the median of the runs with min and max. Peak memory per stage is the process's
@@ -119,74 +119,21 @@ def rows_in(target: Path) -> dict[str, int]:
 
 
 def run_pipeline(raw_dir: Path, warehouse_dir: Path, as_of: dt.date, measure=None) -> dict:
-    """The nightly flow's steps in the flow's order, without Prefect (see flows/nightly.py).
+    """The night itself (pipeline.night.run_night, the sequence the flow runs), without Prefect.
 
     Returns the published database's path and the run's counts. `measure` is the stage hook
     (pipeline.steps.Measure); without it nothing is measured.
     """
-    from pipeline import archive, steps
-    from pipeline.deliver import write_deliverables
-    from pipeline.manual import read_manual_measurements
-    from pipeline.nav import read_nav_folder
-    from pipeline.plan import load_plan
-    from pipeline.privacy import load_or_create_key
-    from pipeline.profile import PROJECT_ROOT, load_profile
+    from pipeline import steps
+    from pipeline.night import run_night
 
-    measure = measure or steps.unmeasured
-    profile = load_profile()
-    plan_path = PROJECT_ROOT / "plan.yaml"
-    ctx = steps.RunContext(Path(raw_dir), Path(warehouse_dir), as_of)
-    with measure("read"):
-        steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
-        key = load_or_create_key()
-        files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
-        loaded = steps.unexpected_files(ctx.raw_dir, profile)
-
-    def read_all(source: str, units: set[str] | None) -> list:
-        out = []
-        for path in files[source]:
-            out.append(steps.read_and_validate(path, source, profile, key, units, measure=measure))
-        return out
-
-    org = read_all("organisation", None)
-    units = steps.known_units_from(org)
-    loaded += org + read_all("employments", units) + read_all("absences", units)
-    with measure("read"):
-        record = archive.read_record(ctx.raw_dir)
-        steps.settle_history(loaded, record, ctx.started_at, profile)
-        for lf in loaded:
-            if lf.rejected_reason:
-                steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
-        findings = [f for lf in loaded for f in lf.findings]
-        nav_frame, nav_findings = read_nav_folder(
-            ctx.raw_dir / profile.source("nav_diagnosis").folder, profile
-        )
-        references, reference_findings = steps.read_reference_folder(ctx.raw_dir / "ssb")
-        plan = load_plan(plan_path)
-        manual, manual_findings = read_manual_measurements(ctx.raw_dir / "manual", plan)
-    findings += nav_findings + reference_findings + manual_findings
-    extra = {
-        "stg_nav_diagnosis": nav_frame,
-        "reference_series": references,
-        "manual_measurements": manual,
-    }
-    by_source: dict[str, list] = {}
-    for lf in loaded:
-        by_source.setdefault(lf.source, []).append(lf)
-    with measure("load"):
-        frames = {**steps.staging_frames(by_source, profile), **extra}
-    steps.build_internal(ctx, profile, frames, plan, measure=measure)
-    with measure("transform"):
-        findings += steps.quality_findings(ctx)
-    with measure("publish"):
-        path = steps.publish_analytics(ctx, findings, loaded)
-    with measure("deliver"):  # as the flow: HR's reports, CSV and Parquet per mart
-        municipality = getattr(plan, "municipality", None)
-        write_deliverables(path, ctx.warehouse_dir / "reports", municipality=municipality)
+    summary = run_night(
+        Path(raw_dir), Path(warehouse_dir), as_of, force=True, measure=measure or steps.unmeasured
+    )
     return {
-        "analytics_path": str(path),
-        "rows_loaded": sum(lf.rows_loaded for lf in loaded),
-        "findings": len(findings),
+        "analytics_path": str(summary.analytics_path),
+        "rows_loaded": summary.rows_loaded,
+        "findings": summary.findings,
     }
 
 
@@ -201,8 +148,10 @@ def child_pipeline(target: Path, years: int) -> dict:
         from pipeline import expectations, steps  # noqa: F401
 
         expectations._context()
-    with tempfile.TemporaryDirectory(prefix="warehouse-", dir=target) as warehouse:
-        result = run_pipeline(target / "raw", Path(warehouse), HISTORY[years][1], measure=stages)
+    with tempfile.TemporaryDirectory(prefix="night-", dir=target) as night:
+        # The warehouse and HR's reports beside it, both thrown away after the run.
+        warehouse = Path(night) / "warehouse"
+        result = run_pipeline(target / "raw", warehouse, HISTORY[years][1], measure=stages)
     total = time.perf_counter() - started
     return {
         "stages": {s: {"wall_s": stages.wall[s], "peak_mib": stages.peak[s]} for s in stages.wall},
@@ -291,7 +240,9 @@ def benchmark(preset: str, years: int, runs: int, naive: bool, root: Path = DATA
     print(f"[{preset}, {years} year(s)] preparing inputs ...", flush=True)
     target = prepare(preset, years, root)
     rows = rows_in(target)
-    measure_in_child("warm-up", target, years)  # the bytecode cache, the file system cache
+    warm = measure_in_child("warm-up", target, years)  # the bytecode and file system caches
+    if "did_not_finish" in warm:
+        raise RuntimeError(f"the warm-up run failed: {warm['did_not_finish']}")
     pipeline_runs, floor_runs = [], []
     for run in range(runs):
         print(f"[{preset}, {years} year(s)] run {run + 1}/{runs}", flush=True)
@@ -420,6 +371,7 @@ def main(argv: list[str] | None = None) -> None:
             "pipeline": child_pipeline,
             "floor": lambda t, y: child_floor(t),
             "naive": child_naive,
+            "warm-up": child_warm_up,
         }
         print(json.dumps(run[args.child](args.target, args.years)))
         return

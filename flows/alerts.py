@@ -1,103 +1,16 @@
-"""Alerts through Apprise (installed with Prefect) when a night needs a person: the run failed, or
-an export was rejected and is missing from the figures.
-
-Targets are Apprise URLs in SICKLEAVE_ALERT_URLS (comma-separated: e-mail, Teams, Slack, a JSON
-webhook, ...); none set means no alerts. Messages are Norwegian and carry no personal data: file
-names, counts and the pipeline's own sentences, never a value from a row, and for an unexpected
-error only its kind (its text could quote data), with a link to the run's log in Prefect.
-Sending never fails the night: a failed alert is a warning in the log.
-"""
+"""The flow's failure hook: the night's alerts themselves live in pipeline.alerts (a plain run
+sends them too); under Prefect the message links to the run's page in the UI."""
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-from collections.abc import Sequence
-
-from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
-
-from pipeline.errors import FileRejected, UserError
-from pipeline.profile import ProfileError
-from pipeline.settings import Settings
-
-logger = logging.getLogger("sickleave.alerts")
-
-# Exceptions whose text the pipeline writes itself (one Norwegian sentence, no row values).
-OWN_SENTENCES = (UserError, ProfileError, FileRejected)
-
-
-def send_alert(urls: Sequence[str], title: str, body: str, failure: bool = True) -> bool:
-    """Send one notification to every URL; True when all of them accepted it."""
-    if not urls:
-        return False
-    import apprise
-
-    notifier = apprise.Apprise()
-    accepted = [url for url in urls if notifier.add(url)]
-    if len(accepted) < len(urls):
-        logger.warning(
-            "%d av %d varslingsadresser i SICKLEAVE_ALERT_URLS er ugyldige og ble hoppet over.",
-            len(urls) - len(accepted),
-            len(urls),
-        )
-    if not accepted:
-        return False
-    kind = apprise.NotifyType.FAILURE if failure else apprise.NotifyType.WARNING
-    sent = bool(notifier.notify(title=title, body=body, notify_type=kind))
-    if not sent:
-        logger.warning("Varselet «%s» kunne ikke sendes til alle mottakere.", title)
-    return sent and len(accepted) == len(urls)
-
-
-def run_link(flow_run_id: object) -> str | None:
-    """The run's page in the Prefect UI, when a server with a UI is configured."""
-    from prefect.settings import PREFECT_UI_URL
-
-    base = PREFECT_UI_URL.value()
-    return f"{str(base).rstrip('/')}/runs/flow-run/{flow_run_id}" if base else None
-
-
-def failed_run_message(
-    run_name: str, when: dt.datetime, error: BaseException | None, link: str | None
-) -> tuple[str, str]:
-    """Title and body for a failed night."""
-    if isinstance(error, OWN_SENTENCES):
-        cause = str(error)
-    elif error is not None:
-        cause = f"Uventet feil ({type(error).__name__}); se loggen for detaljer."
-    else:
-        cause = "Kjøringen stoppet uten feilmelding (prosessen ble avbrutt eller krasjet)."
-    body = [
-        f"Nattkjøringen «{run_name}» feilet {when:%d.%m.%Y kl. %H:%M}.",
-        f"Årsak: {cause}",
-        "De publiserte tallene er urørt: analytikere ser fortsatt forrige vellykkede kjøring.",
-    ]
-    if link:
-        body.append(f"Logg i Prefect: {link}")
-    return "Sykefravær: nattkjøringen feilet", "\n".join(body)
-
-
-def rejected_files_message(
-    as_of: dt.date,
-    run_id: str,
-    rejected: Sequence[tuple[str, str]],
-    files_read: int,
-    link: str | None,
-) -> tuple[str, str]:
-    """Title and body for a night that published figures without some rejected files."""
-    n = len(rejected)
-    title = f"Sykefravær: {n} {'fil' if n == 1 else 'filer'} avvist i nattkjøringen"
-    body = [
-        f"Kjøring {run_id} (beregnet per {as_of:%d.%m.%Y}) leste {files_read} filer; "
-        f"{n} ble avvist og er ikke med i tallene:",
-        *(f"- {name}: {reason}" for name, reason in rejected),
-        "Rett filen og legg den i inndatamappen igjen; neste natt leses den inn. "
-        "Alle funn står i tabellen validation_findings.",
-    ]
-    if link:
-        body.append(f"Kjøringen i Prefect: {link}")
-    return title, "\n".join(body)
+from pipeline.alerts import alert_failed_run as alert_failed_night
+from pipeline.alerts import (  # noqa: F401 - the alert functions, for callers of this module
+    alert_rejected_files,
+    failed_run_message,
+    rejected_files_message,
+    run_link,
+    send_alert,
+)
 
 
 def _state_error(state) -> BaseException | None:
@@ -110,30 +23,4 @@ def _state_error(state) -> BaseException | None:
 
 def alert_failed_run(flow, flow_run, state) -> None:
     """Prefect hook (on_failure, on_crashed): tell the operators the night failed."""
-    urls = Settings().alert_url_list
-    if not urls:
-        return
-    title, body = failed_run_message(
-        flow_run.name, dt.datetime.now().astimezone(), _state_error(state), run_link(flow_run.id)
-    )
-    send_alert(urls, title, body, failure=True)
-
-
-@task(name="alert-rejected-files", cache_policy=NO_CACHE)
-def alert_rejected_files(
-    as_of: dt.date, run_id: str, rejected: list[tuple[str, str]], files_read: int
-) -> bool:
-    """Send the rejected-files alert when files were rejected and alerts are configured."""
-    urls = Settings().alert_url_list
-    if not rejected or not urls:
-        return False
-    from prefect.runtime import flow_run
-
-    title, body = rejected_files_message(as_of, run_id, rejected, files_read, run_link(flow_run.id))
-    sent = send_alert(urls, title, body, failure=False)
-    log = get_run_logger()
-    if sent:
-        log.info("Varsel om %d avviste filer sendt til %d mottakere.", len(rejected), len(urls))
-    else:
-        log.warning("Varsel om avviste filer kunne ikke sendes; se loggen over.")
-    return sent
+    alert_failed_night(flow_run.name, _state_error(state), run_link(flow_run.id))

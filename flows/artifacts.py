@@ -5,7 +5,9 @@ latest version and its history:
   read from the published analytics.duckdb;
 - `sickleave-night-summary` (markdown): files read and rejected, rows loaded, findings, and the
   headline figures against the previous publish;
-- `sickleave-reports` (link): the published database, with the folder it lives in.
+- `sickleave-reports` (markdown): `file://` links to the published database, the validation
+  report beside it, HR's reports folder and the warehouse folder (a link artifact holds one link
+  only, and an operator wants all four).
 """
 
 from __future__ import annotations
@@ -14,16 +16,31 @@ from pathlib import Path
 from typing import Any
 
 from prefect import task
-from prefect.artifacts import (
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 STATUS_KEY = "sickleave-indicator-status"
 SUMMARY_KEY = "sickleave-night-summary"
 REPORTS_KEY = "sickleave-reports"
+
+
+def reports_markdown(
+    analytics_path: Path, validation_report: Path | None, reports_dir: Path | None
+) -> str:
+    """The night's files as `file://` links (only those that exist), one per line."""
+    analytics_path = Path(analytics_path).resolve()
+    entries = [
+        ("Database for analytikere (DuckDB, kun lesing)", analytics_path),
+        ("Valideringsrapport", validation_report),
+        ("Rapporter for HR (gevinstrapport, CSV, Parquet)", reports_dir),
+        ("Mappen med databasene", analytics_path.parent),
+    ]
+    lines = [
+        f"- {label}: [{Path(path).resolve().name}]({Path(path).resolve().as_uri()})"
+        for label, path in entries
+        if path is not None and Path(path).exists()
+    ]
+    return "\n".join(lines)
 
 
 @task(name="night-artifacts", cache_policy=NO_CACHE)
@@ -32,9 +49,10 @@ def create_night_artifacts(
     summary_markdown: str,
     analytics_path: Path,
     quarter: str | None,
+    validation_report: Path | None = None,
+    reports_dir: Path | None = None,
 ) -> None:
-    """Create the three artifacts (table, markdown, link) for this night."""
-    analytics_path = Path(analytics_path).resolve()
+    """Create the three artifacts (table, summary, links) for this night."""
     if status_rows:
         create_table_artifact(
             table=status_rows,
@@ -46,13 +64,8 @@ def create_night_artifacts(
         key=SUMMARY_KEY,
         description="Nattkjøringen: filer, rader, funn og endring i hovedtallene.",
     )
-    folder = analytics_path.parent
-    create_link_artifact(
-        link=analytics_path.as_uri(),
-        link_text=analytics_path.name,
+    create_markdown_artifact(
+        markdown=reports_markdown(analytics_path, validation_report, reports_dir),
         key=REPORTS_KEY,
-        description=(
-            "Publisert database for analytikere (DuckDB, kun lesing). "
-            f"Mappen med databasen og rapportene: [{folder}]({folder.as_uri()})"
-        ),
+        description="Nattens filer: databasen, valideringsrapporten og rapportene for HR.",
     )

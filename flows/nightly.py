@@ -1,5 +1,7 @@
-"""The nightly flow: thin Prefect wrappers around the plain steps in pipeline.steps.
+"""The nightly flow: the night's sequence (pipeline.night.run_night) as a Prefect flow.
 
+Each step of the night becomes a task through the stage hook, so the Prefect UI shows one task per
+input file, then load-and-transform, publish and deliver, with the night's log and artifacts.
 Tasks take and return paths and plain data, never database connections (a DuckDB connection
 cannot cross tasks). Retries only where a retry can help: a database file briefly locked.
 """
@@ -7,42 +9,21 @@ cannot cross tasks). Retries only where a retry can help: a database file briefl
 from __future__ import annotations
 
 import datetime as dt
-import time
-from dataclasses import dataclass
+import logging
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.alerts import alert_failed_run
-from flows.operations import fingerprint_inputs, finish_night, unchanged_since_last_run
-from pipeline import archive, steps
-from pipeline import fingerprint as fp
-from pipeline.deliver import write_deliverables
-from pipeline.findings import ERROR, Finding
-from pipeline.manual import read_manual_measurements
-from pipeline.nav import read_nav_folder
-from pipeline.plan import load_plan
-from pipeline.privacy import load_or_create_key
-from pipeline.profile import load_profile
-from pipeline.settings import Settings
+from flows.artifacts import create_night_artifacts
+from pipeline.night import NightlySummary, run_night
 
+__all__ = ["NightlySummary", "nightly"]
 
-@dataclass
-class NightlySummary:
-    run_id: str
-    as_of: dt.date
-    analytics_path: Path
-    files_read: int
-    files_rejected: int
-    rows_loaded: int
-    findings: int
-    errors: int
-    skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
-    reports_dir: Path | None = None  # HR's deliverables (gevinstrapport, CSV, Parquet)
-
-
-FINDINGS_LOGGED_PER_FILE = 20
+# The night's own log lines (pipeline.night, INFO and up) go into the flow run's log through
+# Prefect's handlers (PREFECT_LOGGING_EXTRA_LOGGERS=sickleave, pipeline.settings).
+logging.getLogger("sickleave").setLevel(logging.INFO)
 
 
 def retry_only_when_locked(task, task_run, state) -> bool:
@@ -54,135 +35,32 @@ def retry_only_when_locked(task, task_run, state) -> bool:
     return False
 
 
-@task(name="read-and-validate", task_run_name="read {source}: {path.name}", cache_policy=NO_CACHE)
-def read_file(
-    path: Path,
-    source: str,
-    profile_path: Path,
-    key: bytes,
-    known_units: set[str] | None,
-    digest: str | None,
-) -> steps.LoadedFile:
-    started = time.perf_counter()
-    loaded = steps.read_and_validate(
-        path, source, load_profile(profile_path), key, known_units, digest
+# Prefect options per stage of the night; every stage is a task named after it.
+STAGE_OPTIONS = {
+    "load-transform": {
+        "retries": 2,
+        "retry_delay_seconds": [5, 30],
+        "retry_condition_fn": retry_only_when_locked,
+    },
+    "publish": {
+        "retries": 3,
+        "retry_delay_seconds": [2, 10, 30],
+        "retry_condition_fn": retry_only_when_locked,
+    },
+}
+
+
+def as_task(stage: str, fn, *args, label: str | None = None, **kwargs):
+    """The stage hook: run one step of the night as a Prefect task."""
+    run_name = label or stage
+    step = task(
+        fn,
+        name=stage,
+        task_run_name=lambda: run_name,  # a callable: file names may hold braces
+        cache_policy=NO_CACHE,
+        **STAGE_OPTIONS.get(stage, {}),
     )
-    log = get_run_logger()
-    # Each finding in the run's log (values are never in a finding), a screenful per file;
-    # the validation report and validation_findings hold them all.
-    for finding in loaded.findings[:FINDINGS_LOGGED_PER_FILE]:
-        log.warning(
-            "%s linje %s, kolonne %s: %s [%s]",
-            finding.file,
-            finding.line or "-",
-            finding.column or "-",
-            finding.message,
-            finding.rule,
-        )
-    if len(loaded.findings) > FINDINGS_LOGGED_PER_FILE:
-        log.warning(
-            "%s: %d funn til, se validering.html",
-            path.name,
-            len(loaded.findings) - FINDINGS_LOGGED_PER_FILE,
-        )
-    if loaded.rejected_reason:
-        log.warning("%s rejected: %s", path.name, loaded.rejected_reason)
-    else:
-        errors = sum(1 for f in loaded.findings if f.severity == ERROR)
-        log.info(
-            "%s: %d rows read, %d passed validation, %d findings (%d errors) in %.2f s",
-            path.name,
-            loaded.rows_read,
-            loaded.rows_loaded,
-            len(loaded.findings),
-            errors,
-            time.perf_counter() - started,
-        )
-    return loaded
-
-
-@task(name="read-nav-diagnosis", cache_policy=NO_CACHE)
-def read_nav(raw_dir: Path, profile_path: Path) -> tuple:
-    """NAV's diagnosis statistics (aggregates only: nothing here is per person)."""
-    profile = load_profile(profile_path)
-    frame, findings = read_nav_folder(raw_dir / profile.source("nav_diagnosis").folder, profile)
-    get_run_logger().info("NAV diagnosis: %d rows, %d findings", len(frame), len(findings))
-    return frame, findings
-
-
-@task(name="read-reference-series", cache_policy=NO_CACHE)
-def read_references(raw_dir: Path) -> tuple:
-    frame, findings = steps.read_reference_folder(raw_dir / "ssb")
-    get_run_logger().info("reference series: %d values, %d findings", len(frame), len(findings))
-    return frame, findings
-
-
-@task(name="read-manual-measurements", cache_policy=NO_CACHE)
-def read_manual(raw_dir: Path, plan_path: Path) -> tuple:
-    frame, findings = read_manual_measurements(raw_dir / "manual", load_plan(plan_path))
-    get_run_logger().info("manual measurements: %d values, %d findings", len(frame), len(findings))
-    return frame, findings
-
-
-@task(
-    name="load-and-transform",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[5, 30],
-    retry_condition_fn=retry_only_when_locked,
-)
-def load_and_transform(
-    ctx: steps.RunContext,
-    profile_path: Path,
-    plan_path: Path | None,
-    loaded: list[steps.LoadedFile],
-    extra_frames: dict,
-) -> tuple[list[Finding], list[steps.LoadedFile]]:
-    started = time.perf_counter()
-    profile = load_profile(profile_path)
-    by_source: dict[str, list[steps.LoadedFile]] = {}
-    for lf in loaded:
-        by_source.setdefault(lf.source, []).append(lf)
-    frames = {**steps.staging_frames(by_source, profile), **extra_frames}
-    plan = load_plan(plan_path) if plan_path else None
-    steps.build_internal(ctx, profile, frames, plan)
-    quality = steps.quality_findings(ctx)
-    get_run_logger().info(
-        "warehouse built: %s staged rows, %d data-quality findings in %.2f s",
-        {k: len(v) for k, v in frames.items()},
-        len(quality),
-        time.perf_counter() - started,
-    )
-    return quality, loaded
-
-
-@task(
-    name="publish",
-    cache_policy=NO_CACHE,
-    retries=3,
-    retry_delay_seconds=[2, 10, 30],
-    retry_condition_fn=retry_only_when_locked,
-)
-def publish(ctx: steps.RunContext, findings: list[Finding], loaded: list[steps.LoadedFile]) -> Path:
-    started = time.perf_counter()
-    path = steps.publish_analytics(ctx, findings, loaded)
-    get_run_logger().info("published %s in %.2f s", path, time.perf_counter() - started)
-    return path
-
-
-@task(name="deliver-reports", cache_policy=NO_CACHE)
-def deliver(analytics_path: Path, out_dir: Path, municipality: str | None) -> Path:
-    """HR's deliverables from the published database: the gevinstrapport (Excel and HTML) for the
-    latest complete quarter, CSV and Parquet per mart; the folder is swapped in atomically."""
-    started = time.perf_counter()
-    result = write_deliverables(analytics_path, out_dir, municipality=municipality)
-    get_run_logger().info(
-        "reports for %s written to %s in %.2f s",
-        result.report_quarter,
-        result.out_dir,
-        time.perf_counter() - started,
-    )
-    return result.out_dir
+    return step(*args, **kwargs)
 
 
 @flow(
@@ -205,70 +83,15 @@ def nightly(
 
     plan_path defaults to the project's plan.yaml (SICKLEAVE_PLAN_PATH); without a plan file the
     indicator tables are simply not built."""
-    profile = load_profile(profile_path)
-    if plan_path is None and Settings().plan_path.exists():
-        plan_path = Settings().plan_path
-    ctx = steps.RunContext(
+    return run_night(
         Path(raw_dir),
         Path(warehouse_dir),
-        as_of or dt.date.today(),
-        mask_threshold,
-        municipality_name,
+        as_of,
+        mask_threshold=mask_threshold,
+        municipality_name=municipality_name,
+        profile_path=profile_path,
+        plan_path=plan_path,
+        force=force,
+        on_stage=as_task,
+        artifacts=create_night_artifacts,
     )
-    steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
-    for leftover in steps.remove_leftovers(ctx):
-        get_run_logger().warning("removed %s, left by an interrupted run", leftover.name)
-    fingerprint = fingerprint_inputs(ctx, profile.path, plan_path)
-    if not force and unchanged_since_last_run(ctx, fingerprint):
-        summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
-        finish_night(ctx, summary, [], [], fingerprint)
-        return summary
-    key = load_or_create_key()
-    files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
-    digests = fp.digests(fingerprint, ctx.raw_dir)
-
-    def read_all(source: str, units: set[str] | None) -> list[steps.LoadedFile]:
-        return steps.read_each_content_once(
-            files[source],
-            source,
-            digests,
-            lambda path, digest: read_file(path, source, profile.path, key, units, digest),
-        )
-
-    loaded = steps.unexpected_files(ctx.raw_dir, profile)
-    org = read_all("organisation", None)
-    units = steps.known_units_from(org)
-    loaded += org + read_all("employments", units) + read_all("absences", units)
-    steps.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
-    for lf in loaded:
-        if lf.rejected_reason:
-            steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
-    findings = [f for lf in loaded for f in lf.findings]
-    nav_frame, nav_findings = read_nav(ctx.raw_dir, profile.path)
-    references, reference_findings = read_references(ctx.raw_dir)
-    extra = {"stg_nav_diagnosis": nav_frame, "reference_series": references}
-    findings += nav_findings + reference_findings
-    if plan_path:
-        extra["manual_measurements"], manual_findings = read_manual(ctx.raw_dir, plan_path)
-        findings += manual_findings
-    quality, loaded = load_and_transform(ctx, profile.path, plan_path, loaded, extra)
-    findings += quality
-    path = publish(ctx, findings, loaded)
-    reports_dir = deliver(
-        path,
-        ctx.warehouse_dir.parent / "reports",
-        load_plan(plan_path).municipality if plan_path else None,
-    )
-    summary = NightlySummary(
-        run_id=ctx.run_id,
-        as_of=ctx.as_of,
-        analytics_path=path,
-        files_read=steps.files_read(fingerprint["raw_files"], profile),
-        files_rejected=sum(1 for lf in loaded if lf.rejected_reason),
-        rows_loaded=sum(lf.rows_loaded for lf in loaded),
-        findings=len(findings),
-        errors=sum(1 for f in findings if f.severity == ERROR),
-        reports_dir=reports_dir,
-    )
-    finish_night(ctx, summary, loaded, findings, fingerprint)
-    return summary

@@ -1,22 +1,30 @@
-"""The `sickleave` command. User errors end as one sentence on stderr and a non-zero exit."""
+"""The `sickleave` command. User errors end as one sentence on stderr and exit 2, never a
+traceback; help and usage errors are Norwegian (pipeline/cli_help.py).
+
+`run`, `rebuild` and `demo` run the night in this process (pipeline.night) unless a Prefect
+server is configured (PREFECT_API_URL) or --prefect is given: then the night runs as the Prefect
+flow (flows/nightly.py), recorded in the server's UI. Prefect is not imported otherwise.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from pipeline.cli_help import NorwegianGroup, exit_code, install_signal_handlers, report_failure
 from pipeline.errors import UserError
-from pipeline.plan import PlanError, load_plan
-from pipeline.profile import ProfileError
-from pipeline.settings import Settings, configure_prefect_environment
+from pipeline.plan import load_plan
+from pipeline.settings import Settings, configure_prefect_environment, quiet_libraries
 
 app = typer.Typer(
+    cls=NorwegianGroup,
     add_completion=False,
-    no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Sykefraværsstatistikk for kommuner: Agresso- og NAV-uttrekk til DuckDB.",
 )
 
@@ -25,6 +33,17 @@ SAMPLE_AS_OF = dt.date(2014, 6, 30)  # the sample municipality's history ends he
 RawDir = Annotated[Path | None, typer.Option("--raw-dir", help="Mappe med inndata (data/raw).")]
 WarehouseDir = Annotated[
     Path | None, typer.Option("--warehouse-dir", help="Mappe for databasene (data/warehouse).")
+]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
+]
+UsePrefect = Annotated[
+    bool,
+    typer.Option(
+        "--prefect",
+        help="Kjør natten som Prefect-flyt også uten PREFECT_API_URL (starter en midlertidig "
+        "Prefect-server).",
+    ),
 ]
 
 
@@ -39,38 +58,70 @@ def _parse_date(text: str | None) -> dt.date | None:
         ) from None
 
 
-def _run_flow(
-    raw_dir: Path, warehouse_dir: Path, as_of: dt.date | None, force: bool = False
+def _run_night(
+    raw_dir: Path,
+    warehouse_dir: Path,
+    as_of: dt.date | None,
+    force: bool = False,
+    prefect: bool = False,
 ) -> None:
+    """Check what a person can fix before anything heavy is imported, then run the night: as the
+    Prefect flow under a configured server (or --prefect), else in this process."""
+    from pipeline.preflight import check_directories, check_inputs_present
     from pipeline.profile import load_profile
-    from pipeline.steps import check_directories
 
-    # User errors found before Prefect starts end as one sentence, not as a flow-run traceback.
     check_directories(raw_dir, warehouse_dir)
-    load_profile()
+    profile = load_profile()
     settings = Settings()
     plan_path = settings.plan_path if settings.plan_path.exists() else None
     if plan_path:
         load_plan(plan_path)  # a plan error is reported with line and field before anything runs
-    configure_prefect_environment()
-    from flows.nightly import nightly  # Prefect is imported only when a flow runs
+    check_inputs_present(raw_dir, profile)
+    arguments = {
+        "raw_dir": raw_dir,
+        "warehouse_dir": warehouse_dir,
+        "as_of": as_of,
+        "plan_path": plan_path,
+        "mask_threshold": settings.mask_threshold,
+        "municipality_name": settings.municipality_name,
+        "force": force,
+    }
+    if prefect or os.environ.get("PREFECT_API_URL"):
+        if not os.environ.get("PREFECT_API_URL"):
+            # The temporary server lives and dies with this process: when it is gone (the
+            # process group was killed), retrying it for minutes helps nobody.
+            os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
+        configure_prefect_environment()
+        from flows.nightly import nightly  # Prefect is imported only when a flow runs
+
+        summary = nightly(**arguments)
+    else:
+        summary = _run_in_process(arguments)
     from pipeline.headline import print_headline
 
-    summary = nightly(
-        raw_dir=raw_dir,
-        warehouse_dir=warehouse_dir,
-        as_of=as_of,
-        plan_path=plan_path,
-        mask_threshold=settings.mask_threshold,
-        municipality_name=settings.municipality_name,
-        force=force,
-    )
     if summary.skipped:
         typer.echo(
             "Ingen endringer i inndata siden forrige kjøring: ingenting er lest inn eller "
             "beregnet på nytt (bruk --force for å beregne likevel)."
         )
     print_headline(summary)
+
+
+def _run_in_process(arguments: dict):
+    """The night in this process, its log on stderr; a failure alerts as the flow's would."""
+    quiet_libraries()
+    from pipeline.cli_help import log_to_stderr
+
+    log_to_stderr()
+    from pipeline.night import run_night
+
+    try:
+        return run_night(**arguments)
+    except Exception as exc:
+        from pipeline.alerts import alert_failed_run
+
+        alert_failed_run(f"sickleave (per {arguments['as_of'] or dt.date.today():%d.%m.%Y})", exc)
+        raise
 
 
 @app.command()
@@ -95,20 +146,24 @@ def generate(
 def run(
     raw_dir: RawDir = None,
     warehouse_dir: WarehouseDir = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
-    ] = None,
+    as_of: AsOf = None,
     force: Annotated[
         bool, typer.Option("--force", help="Beregn alt på nytt selv om inndata er uendret.")
     ] = False,
+    prefect: UsePrefect = False,
 ) -> None:
-    """Kjør nattjobben én gang gjennom Prefect: les, valider, last, beregn og publiser."""
+    """Kjør nattjobben én gang: les, valider, last, beregn, publiser og lag rapportene.
+
+    Uten PREFECT_API_URL kjøres natten i denne prosessen; med PREFECT_API_URL (eller --prefect)
+    som Prefect-flyt, synlig i Prefect.
+    """
     settings = Settings()
-    _run_flow(
+    _run_night(
         raw_dir or settings.raw_dir,
         warehouse_dir or settings.warehouse_dir,
         _parse_date(as_of),
         force=force,
+        prefect=prefect,
     )
 
 
@@ -116,9 +171,8 @@ def run(
 def rebuild(
     raw_dir: RawDir = None,
     warehouse_dir: WarehouseDir = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Beregningsdato ÅÅÅÅ-MM-DD (standard: i dag).")
-    ] = None,
+    as_of: AsOf = None,
+    prefect: UsePrefect = False,
 ) -> None:
     """Bygg databasene på nytt fra inndatamappen alene (som run --force).
 
@@ -126,11 +180,12 @@ def rebuild(
     ødelagte databaser gjenskapes med denne kommandoen; en tidligere natt med --as-of.
     """
     rebuild_settings = Settings()
-    _run_flow(
+    _run_night(
         raw_dir or rebuild_settings.raw_dir,
         warehouse_dir or rebuild_settings.warehouse_dir,
         _parse_date(as_of),
         force=True,
+        prefect=prefect,
     )
 
 
@@ -143,8 +198,8 @@ def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
     """
     import os
 
+    from pipeline.preflight import check_directories
     from pipeline.profile import load_profile
-    from pipeline.steps import check_directories
 
     serve_settings = Settings()
     raw = raw_dir or serve_settings.raw_dir
@@ -169,41 +224,56 @@ def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
 
 
 @app.command()
-def demo(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
+def demo(
+    raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None, prefect: UsePrefect = False
+) -> None:
     """Lag eksempelkommunen hvis data/raw er tom, og kjør nattjobben på den (per 30.06.2014)."""
     settings = Settings()
     raw = raw_dir or settings.raw_dir
     if not any(p.is_file() and not p.name.startswith(".") for p in raw.rglob("*")):
         typer.echo(f"{raw} er tom: lager eksempelkommunen først.")
         generate(raw_dir=raw)
-    _run_flow(raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF)
+    _run_night(raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF, prefect=prefect)
 
 
-@app.command()
+@app.command(
+    # Unknown options are taken as the query: SQL starting with a `-- comment` is text.
+    context_settings={"ignore_unknown_options": True},
+    help=(
+        "Kjør spørringer mot de publiserte tabellene i analytics.duckdb og vis resultatene.\n\n"
+        "Bare lesende spørringer (SELECT, WITH, SHOW, DESCRIBE, SUMMARIZE, PIVOT, EXPLAIN); "
+        "filer, andre databaser, utvidelser og innstillinger er stengt.\n\n"
+        "Flere setninger skilt med semikolon kjøres etter tur, og resultatet av hver vises. "
+        "SQL-teksten kan begynne med en kommentar (-- …) og gis som argument, med --file "
+        "eller på standard inn."
+    ),
+)
 def sql(
-    query: Annotated[str, typer.Argument(help='SQL-spørring, f.eks. "SELECT * FROM quarters".')],
+    ctx: typer.Context,
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help='SQL-tekst, f.eks. "SELECT * FROM quarters"; «-», eller ingen når SQL sendes '
+            "inn med | eller <, leser standard inn.",
+            show_default=False,
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Les SQL-teksten fra denne filen.")
+    ] = None,
     warehouse_dir: WarehouseDir = None,
     max_rows: Annotated[int, typer.Option(help="Høyst så mange rader vises.")] = 200,
 ) -> None:
-    """Kjør en lesende SQL-spørring mot analytics.duckdb og vis resultatet som tabell."""
-    import duckdb
+    from pipeline.analyst_sql import read_query, run_query
+    from pipeline.warehouse import ANALYTICS_DB
 
-    from pipeline.warehouse import ANALYTICS_DB, connect
+    text = read_query(query, file)
+    if text is None:  # nothing given and nothing piped in: the usage error of a missing argument
+        from typer._click.exceptions import MissingParameter
 
-    path = (warehouse_dir or Settings().warehouse_dir) / ANALYTICS_DB
-    if not path.exists():
-        raise UserError(f"Fant ikke {path}. Kjør 'sickleave run' (eller 'sickleave demo') først.")
-    con = connect(path, read_only=True)
-    try:
-        relation = con.sql(query)
-        if relation is None:
-            typer.echo("OK")
-            return
-        relation.show(max_rows=max_rows, max_width=250, max_col_width=40)
-    except duckdb.Error as exc:
-        raise UserError(f"Spørringen feilet: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
+        param = next(p for p in ctx.command.params if p.name == "query")
+        raise MissingParameter(ctx=ctx, param=param)
+    run_query((warehouse_dir or Settings().warehouse_dir) / ANALYTICS_DB, text, max_rows)
 
 
 @app.command()
@@ -241,30 +311,18 @@ def report(
         typer.echo(f"  {path}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    install_signal_handlers()
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        app(standalone_mode=False)
-    except (UserError, ProfileError, PlanError) as exc:
-        typer.echo(f"Feil: {exc}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        if exc.errno == 28:  # ENOSPC
-            typer.echo(
-                "Feil: disken er full. Frigjør plass og kjør på nytt; publiserte tall er urørt.",
-                err=True,
-            )
-            sys.exit(3)
+        code = app(args=argv, prog_name="sickleave", standalone_mode=False)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        if isinstance(code, int) and code:
+            sys.exit(exit_code(code))
+    except SystemExit:
         raise
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("Avbrutt.", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except BaseException as exc:  # noqa: BLE001 - every failure ends as report_failure says
+        sys.exit(report_failure(exc, argv))
 
 
 if __name__ == "__main__":

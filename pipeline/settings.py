@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     schedule_timezone: str = "Europe/Oslo"
     # Apprise URLs, comma-separated, for failed runs and nights with rejected files; empty = none.
     alert_urls: str = ""
+    # The group that may read the published database and the reports (files 0640, folders
+    # 0750); empty = owner only. Person-level files are owner-only whatever this says.
+    share_group: str = ""
 
     @property
     def alert_url_list(self) -> list[str]:
@@ -47,7 +50,15 @@ def configure_prefect_environment() -> None:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_TO_API_ENABLED": "true",
-        "GX_ANALYTICS_ENABLED": "false",
+        # The night logs to the "sickleave" logger (pipeline.night): into the flow run's log.
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "sickleave",
     }
     for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """No telemetry from the validation library (there is no internet to reach)."""
+    for name, value in {"GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}.items():
         os.environ.setdefault(name, value)

@@ -22,12 +22,7 @@ from benchmarks.run import (
     save,
     table,
 )
-from pipeline import archive, steps
-from pipeline.manual import read_manual_measurements
-from pipeline.nav import read_nav_folder
-from pipeline.plan import load_plan
-from pipeline.privacy import load_or_create_key
-from pipeline.profile import PROJECT_ROOT, load_profile
+from pipeline.night import run_night
 
 QUARTERLY = (
     "SELECT quarter, scope_level, scope_code, persons, possible_workdays, lost_workdays, "
@@ -36,36 +31,8 @@ QUARTERLY = (
 
 
 def plain_run(raw_dir, warehouse_dir, as_of):
-    """The normal path: the flow's steps, called as flows/nightly.py calls them, no measuring."""
-    profile = load_profile()
-    ctx = steps.RunContext(raw_dir, warehouse_dir, as_of)
-    steps.check_directories(raw_dir, warehouse_dir)
-    key = load_or_create_key()
-    files = steps.discover(raw_dir, profile, steps.AGRESSO_SOURCES)
-    org = [steps.read_and_validate(p, "organisation", profile, key) for p in files["organisation"]]
-    units = steps.known_units_from(org)
-    loaded = org + [
-        steps.read_and_validate(p, source, profile, key, units)
-        for source in ["employments", "absences"]
-        for p in files[source]
-    ]
-    steps.settle_history(loaded, archive.read_record(raw_dir), ctx.started_at, profile)
-    plan = load_plan(PROJECT_ROOT / "plan.yaml")
-    nav, _ = read_nav_folder(raw_dir / "nav", profile)
-    references, _ = steps.read_reference_folder(raw_dir / "ssb")
-    manual, _ = read_manual_measurements(raw_dir / "manual", plan)
-    by_source = {}
-    for lf in loaded:
-        by_source.setdefault(lf.source, []).append(lf)
-    frames = {
-        **steps.staging_frames(by_source, profile),
-        "stg_nav_diagnosis": nav,
-        "reference_series": references,
-        "manual_measurements": manual,
-    }
-    steps.build_internal(ctx, profile, frames, plan)
-    findings = [f for lf in loaded for f in lf.findings] + steps.quality_findings(ctx)
-    return steps.publish_analytics(ctx, findings, loaded)
+    """The normal path: the night as every caller runs it, no measuring."""
+    return run_night(raw_dir, warehouse_dir, as_of).analytics_path
 
 
 def quarterly(path):

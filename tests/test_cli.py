@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipeline.privacy import load_or_create_key
 
@@ -108,3 +109,80 @@ def test_key_from_the_environment_wins(monkeypatch, tmp_path):
     monkeypatch.setenv("SICKLEAVE_PSEUDONYM_KEY", "miljo-nokkel-0123456789abcdef0123456789")
     assert load_or_create_key() == b"miljo-nokkel-0123456789abcdef0123456789"
     assert not (tmp_path / "k").exists()
+
+
+# --- usage errors and help: Norwegian, one line, exit 2 --------------------------------------
+
+
+def main_in_process(argv: list[str], capsys) -> tuple[int, str, str]:
+    """The console script's entry point (pipeline.cli:main) with these arguments."""
+    from pipeline.cli import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as ended:
+        code = ended.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_no_arguments_at_all_is_one_line_from_the_installed_command():
+    result = sickleave()
+    assert_one_sentence(result, "ingen kommando er gitt", "«sickleave --help»")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["finnes-ikke"], ["ukjent kommando «finnes-ikke»", "«sickleave --help»"]),
+        (["run", "--bogus"], ["ukjent valg «--bogus»", "«sickleave run --help»"]),
+        (["sql"], ["mangler argumentet SPØRRING", "«sickleave sql --help»"]),
+        (["run", "--raw-dir"], ["valget --raw-dir trenger en verdi", "«sickleave run --help»"]),
+        (
+            ["generate", "--employees", "abc"],
+            ["«abc» er ikke et heltall (valget --employees)", "«sickleave generate --help»"],
+        ),
+    ],
+)
+def test_usage_error_is_one_norwegian_line_and_exit_2(argv, words, capsys):
+    code, out, err = main_in_process(argv, capsys)
+    result = subprocess.CompletedProcess(argv, code, out, err)
+    assert_one_sentence(result, *words)
+
+
+COMMANDS = ["generate", "run", "rebuild", "serve", "demo", "sql", "report"]
+ENGLISH = ["Usage", "Options", "Show this message", "Commands", "Arguments", "[OPTIONS]", "Try "]
+
+
+@pytest.mark.parametrize("argv", [["--help"]] + [[c, "--help"] for c in COMMANDS])
+def test_help_is_norwegian_with_no_line_break_in_a_sentence(argv, capsys):
+    code, out, err = main_in_process(argv, capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("Bruk: sickleave ")
+    assert not [word for word in ENGLISH if word in out]
+    assert "Vis denne hjelpen og avslutt." in out
+    # Every line of prose ends a sentence (or introduces a list): the terminal wraps, we do not.
+    for line in out.splitlines():
+        if line.strip() and not line.startswith("Bruk: "):
+            assert line.rstrip()[-1] in ".:)»", line
+
+
+def test_an_empty_raw_folder_says_so_before_anything_heavy_is_imported(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "agresso").mkdir(parents=True)
+    (raw / "agresso" / ".gitkeep").touch()
+    probe = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        "try:\n"
+        f"    main(['run', '--raw-dir', {str(raw)!r}, '--warehouse-dir', {str(tmp_path)!r}])\n"
+        "finally:\n"
+        "    heavy = {'great_expectations', 'prefect', 'pandas', 'duckdb', 'matplotlib'}\n"
+        "    print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    assert_one_sentence(result, "ingen gyldige ansettelses- og fraværsfiler", str(raw))
+    assert result.stdout.strip() == "[]"

@@ -275,16 +275,16 @@ def test_fingerprint_covers_schemas_and_leaves_hidden_files_out(tmp_path):
 
 def test_fingerprint_hashes_the_plan_the_night_uses(tmp_path, monkeypatch):
     """SICKLEAVE_PLAN_PATH's plan, not the project's plan.yaml: an edit there is a change."""
-    from flows.operations import fingerprint_inputs
+    from pipeline.night import fingerprint_inputs
 
     plan = tmp_path / "min_plan.yaml"
     plan.write_text((PROJECT_ROOT / "plan.yaml").read_text("utf-8"), encoding="utf-8")
     raw = tmp_path / "raw"
     write(raw / "agresso", "fravaer.csv", month(2014, 1))
     ctx = steps.RunContext(raw, tmp_path / "warehouse", dt.date(2014, 1, 31))
-    before = fingerprint_inputs.fn(ctx, DEFAULT_PROFILE, plan)
+    before = fingerprint_inputs(ctx, DEFAULT_PROFILE, plan)
     plan.write_text(plan.read_text("utf-8").replace("2014: 7.0", "2014: 9.9"), encoding="utf-8")
-    after = fingerprint_inputs.fn(ctx, DEFAULT_PROFILE, plan)
+    after = fingerprint_inputs(ctx, DEFAULT_PROFILE, plan)
     assert after["digest"] != before["digest"]
     assert fp.changed_parts(after, {"fingerprint": before}) == ["plan.yaml"]
     # The archive's record was written on the way: the file's first-seen time is in it.
@@ -293,7 +293,7 @@ def test_fingerprint_hashes_the_plan_the_night_uses(tmp_path, monkeypatch):
     assert archive.read_record(raw) == {entry["sha256"]: ctx.started_at}
 
 
-# --- a year of nights (Prefect flow) -------------------------------------------------------
+# --- a year of nights (the night as every caller runs it) -----------------------------------
 
 # (label, as-of, new files in data/raw/agresso)
 NIGHTS = [
@@ -441,9 +441,9 @@ def counting(monkeypatch, module, name: str, calls: list) -> None:
 
 @pytest.mark.integration
 def test_a_year_of_nights_publishes_what_one_clean_run_over_the_archive_publishes(
-    prefect_harness, tmp_path, monkeypatch
+    tmp_path, monkeypatch
 ):
-    from flows.nightly import nightly
+    from pipeline.night import run_night as nightly
 
     raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
     (raw / "agresso").mkdir(parents=True)

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -337,17 +338,26 @@ def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
         process.wait(timeout=10)
 
 
+@dataclass(frozen=True)
+class Server:
+    api_url: str
+    log: Path
+
+
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory):
     """`prefect server start` on a free localhost port, its home in tmp; the first start migrates
-    a fresh database, so the wait is generous."""
+    a fresh database, so the wait is generous. The scheduler service looks for deployments to
+    schedule every 10 s instead of every minute, so a one-minute cron is seen in time."""
     home = tmp_path_factory.mktemp("prefect-server")
     port = free_port()
+    env = quiet_environment(home)
+    env["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "10"
     log = open(home / "server.log", "wb")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
         + ["--port", str(port)],
-        env=quiet_environment(home),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -365,7 +375,7 @@ def prefect_server(tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("Prefect server did not start: " + (home / "server.log").read_text())
             time.sleep(1)
-        yield api_url
+        yield Server(api_url, home / "server.log")
     finally:
         stop(process)
         log.close()
@@ -377,8 +387,8 @@ def on_server(prefect_server):
     from prefect.logging.handlers import APILogWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
-        yield prefect_server
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
+        yield prefect_server.api_url
         # Deliver this test's run logs while the server is still up.
         APILogWorker.drain_all(timeout=10)
 
@@ -421,29 +431,95 @@ def published_figures(analytics_path: Path) -> dict:
 EXPECTED = {"Alle": Decimal("11.1"), "20": Decimal("15.9"), "30": Decimal("1.6")}
 
 
-@pytest.mark.integration
-def test_served_deployment_runs_on_schedule_server_and_publishes(
-    prefect_server, on_server, tmp_path
-):
-    from prefect.client.orchestration import get_client
-    from prefect.deployments import run_deployment
+STARTED = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED", "CANCELLING", "CANCELLED"]
 
+
+def started_runs_of(api_url: str, deployment_id) -> list[dict]:
+    """The deployment's flow runs that have left the scheduled state, from the server's REST API
+    (the scheduler keeps up to a hundred future runs, which are not asked for)."""
+    import httpx
+
+    query = {
+        "flow_runs": {
+            "deployment_id": {"any_": [str(deployment_id)]},
+            "state": {"type": {"any_": STARTED}},
+        },
+        "limit": 50,
+    }
+    answer = httpx.post(f"{api_url}/flow_runs/filter", json=query, timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def wait_for_deployment(name: str, serving: subprocess.Popen, serve_log: Path):
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + 120
+    with get_client(sync_client=True) as client:
+        while True:
+            try:
+                return client.read_deployment_by_name(name)
+            except Exception:
+                if serving.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("serve did not register: " + serve_log.read_text(errors="replace"))
+                time.sleep(1)
+
+
+def server_log_since(server: Server, start: int) -> str:
+    return server.log.read_bytes()[start:].decode(errors="replace")
+
+
+def scheduler_errors(log_text: str) -> list[str]:
+    return [error for error in SCHEDULER_ERRORS if error in log_text]
+
+
+def wait_for_scheduled_run(server: Server, log_start: int, deployment_id, serve_log: Path) -> dict:
+    """The first run the scheduler created, once it is finished. A one-minute cron fires at the
+    next minute boundary (at most 60 s), then the served run takes its own time. A scheduler
+    error in the server's log ends the wait at once."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        finished = [
+            run
+            for run in started_runs_of(server.api_url, deployment_id)
+            if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED")
+        ]
+        if finished:
+            return finished[0]
+        log_text = server_log_since(server, log_start)
+        assert not scheduler_errors(log_text), log_text[-3000:]
+        time.sleep(2)
+    pytest.fail("no scheduled run finished in 300 s: " + serve_log.read_text(errors="replace"))
+
+
+SCHEDULER_ERRORS = ["bulk DML", "InvalidRequestError", "Traceback", "Error in scheduler"]
+
+
+@pytest.mark.integration
+def test_scheduler_creates_the_nightly_run_and_it_publishes(prefect_server, on_server, tmp_path):
+    """`sickleave serve` against a real `prefect server start`, cron every minute: the server's
+    scheduler creates the run (nobody triggers it), serve executes it, and it publishes. Prefect
+    3.8.8 with SQLAlchemy 2.1 failed exactly here, every minute, while hand-started runs worked."""
     from flows.deploy import FULL_NAME
 
+    api_url = prefect_server.api_url
+    server_log_start = prefect_server.log.stat().st_size
     raw = write_municipality(tmp_path / "raw")
     warehouse = tmp_path / "warehouse"
     env = quiet_environment(tmp_path / "prefect-client")
     env.update(
         {
-            "PREFECT_API_URL": prefect_server,
+            "PREFECT_API_URL": api_url,
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",
             "SICKLEAVE_RAW_DIR": str(raw),
             "SICKLEAVE_WAREHOUSE_DIR": str(warehouse),
             "SICKLEAVE_MASK_THRESHOLD": "1",
+            "SICKLEAVE_SCHEDULE_CRON": "* * * * *",
             "SICKLEAVE_ALERT_URLS": "",
         }
     )
-    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed below
+    serve_log = tmp_path / "serve.log"
+    log = open(serve_log, "wb")  # noqa: SIM115 - closed below
     serving = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "serve"],
         env=env,
@@ -453,56 +529,80 @@ def test_served_deployment_runs_on_schedule_server_and_publishes(
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        with get_client(sync_client=True) as client:
-            while True:
-                try:
-                    deployment = client.read_deployment_by_name(FULL_NAME)
-                    break
-                except Exception:
-                    if serving.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(
-                            "serve did not register: "
-                            + (tmp_path / "serve.log").read_text(errors="replace")
-                        )
-                    time.sleep(1)
+        deployment = wait_for_deployment(FULL_NAME, serving, serve_log)
         [schedule] = deployment.schedules
-        assert schedule.schedule.cron == "0 2 * * *"
-        assert schedule.schedule.timezone == "Europe/Oslo"
+        assert (schedule.schedule.cron, schedule.schedule.timezone) == ("* * * * *", "Europe/Oslo")
         assert schedule.active
         assert deployment.parameters["raw_dir"] == str(raw.resolve())
         assert deployment.parameters["mask_threshold"] == 1
-
-        flow_run = run_deployment(
-            FULL_NAME, parameters={"as_of": "2014-03-31"}, timeout=300, poll_interval=2
-        )
-        assert flow_run.state.is_completed(), (tmp_path / "serve.log").read_text(errors="replace")
+        run = wait_for_scheduled_run(prefect_server, server_log_start, deployment.id, serve_log)
     finally:
         stop(serving, signal.SIGINT)
         log.close()
 
+    assert run["state_type"] == "COMPLETED", serve_log.read_text(errors="replace")
+    # Created by the server's scheduler from the cron, with the deployment's own parameters.
+    assert run["auto_scheduled"] and run["created_by"]["type"] == "SCHEDULE"
+    assert run["parameters"]["warehouse_dir"] == str(warehouse.resolve())
+    # Nobody started a run by hand in this test: every run that started is the scheduler's.
+    assert all(r["auto_scheduled"] for r in started_runs_of(api_url, deployment.id))
+    server_log = server_log_since(prefect_server, server_log_start)
+    assert not scheduler_errors(server_log), server_log[-3000:]
+
+    # The run counts up to today (no as_of): the 2014K1 figures are those of the tiny municipality.
     assert published_figures(warehouse / "analytics.duckdb") == EXPECTED
-    artifacts = artifacts_of(flow_run.id)
+    artifacts = artifacts_of(run["id"])
     assert set(artifacts) == {
         "sickleave-indicator-status",
         "sickleave-night-summary",
         "sickleave-reports",
     }
-    table = json.loads(artifacts["sickleave-indicator-status"].data)
-    assert [(r["Navn"], r["Sykefravær %"]) for r in table] == [
-        ("Hele kommunen", "11,1"),
-        ("Helse, omsorg og velferd", "15,9"),
-        ("Oppvekst og kultur", "1,6"),
-    ]
     summary = artifacts["sickleave-night-summary"].data
     assert "| Filer lest | 3 |" in summary
     assert "| Rader lest inn | 6 |" in summary
     assert "| absence_code_unknown | feil | 1 |" in summary
     assert not any(value in summary for value in PERSONAL_VALUES)
-    link = artifacts["sickleave-reports"].data
-    assert (warehouse / "analytics.duckdb").resolve().as_uri() in link
-    record = fp.read_last_run(warehouse)
-    assert record["summary"]["rows_loaded"] == 6
+    table = json.loads(artifacts["sickleave-indicator-status"].data)
+    assert [r["Navn"] for r in table] == [
+        "Hele kommunen",
+        "Helse, omsorg og velferd",
+        "Oppvekst og kultur",
+    ]
+    links = artifacts["sickleave-reports"].data
+    for path in [warehouse / "analytics.duckdb", warehouse / "validering.html", warehouse]:
+        assert f"({path.resolve().as_uri()})" in links, links
+    assert f"({(tmp_path / 'reports').resolve().as_uri()})" in links, links
+    assert fp.read_last_run(warehouse)["summary"]["rows_loaded"] == 6
+
+
+def test_reports_artifact_links_every_file_of_the_night_that_exists(tmp_path):
+    from flows.artifacts import reports_markdown
+
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    (warehouse / "analytics.duckdb").write_bytes(b"")
+    (tmp_path / "reports").mkdir()
+    text = reports_markdown(
+        warehouse / "analytics.duckdb", warehouse / "validering.html", tmp_path / "reports"
+    )
+    assert text.splitlines() == [
+        "- Database for analytikere (DuckDB, kun lesing): "
+        f"[analytics.duckdb]({(warehouse / 'analytics.duckdb').as_uri()})",
+        "- Rapporter for HR (gevinstrapport, CSV, Parquet): "
+        f"[reports]({(tmp_path / 'reports').as_uri()})",
+        f"- Mappen med databasene: [warehouse]({warehouse.as_uri()})",
+    ]  # no validering.html yet: no link to a file that is not there
+
+
+def test_the_nightly_deployment_defaults_to_two_at_night_in_oslo(tmp_path, monkeypatch):
+    from flows.deploy import nightly_deployment
+
+    for name in ["SICKLEAVE_SCHEDULE_CRON", "SICKLEAVE_SCHEDULE_TIMEZONE"]:
+        monkeypatch.delenv(name, raising=False)
+    deployment = nightly_deployment(tmp_path / "raw", tmp_path / "wh", Settings())
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Europe/Oslo")
+    assert deployment.parameters["raw_dir"] == str((tmp_path / "raw").resolve())
 
 
 @pytest.mark.integration
@@ -581,16 +681,6 @@ def test_failed_run_alerts_through_the_failure_hook(on_server, tmp_path, receive
     assert not (tmp_path / "wh" / fp.LAST_RUN_FILE).exists()
 
 
-def test_rebuild_is_run_with_force_and_documents_the_archive():
-    from typer.testing import CliRunner
-
-    from pipeline.cli import app
-
-    text = CliRunner().invoke(app, ["rebuild", "--help"], terminal_width=100).output
-    assert "Inndatamappen er arkivet" in " ".join(text.split())
-    assert "--force" in CliRunner().invoke(app, ["run", "--help"]).output
-
-
 def test_serve_refuses_to_start_without_a_server(monkeypatch):
     from pipeline.cli import serve
     from pipeline.errors import UserError
@@ -619,3 +709,73 @@ def test_operator_files_name_the_settings_they_rely_on():
     assert "Requires=sickleave-prefect-server.service" in serve_unit
     server_unit = (units / "sickleave-prefect-server.service").read_text(encoding="utf-8")
     assert "prefect server start --host 127.0.0.1 --port 4200" in server_unit
+
+
+def test_environment_file_can_be_sourced_by_the_shell_as_the_guide_says():
+    """docs/operations.md runs commands after `set -a; . sickleave.env; set +a`: every setting in
+    the file must come through whole, values with spaces included, and the shell says nothing."""
+    env_file = PROJECT_ROOT / "deploy" / "sickleave.env"
+    script = (
+        'set -a; . "$1"; set +a; printf "%s\\n" "$SICKLEAVE_MUNICIPALITY_NAME" '
+        '"$SICKLEAVE_SCHEDULE_CRON" "$SICKLEAVE_SCHEDULE_TIMEZONE"; env'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script, "bash", str(env_file)],
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = done.stdout.splitlines()
+    assert lines[:3] == ["Hele kommunen", "0 2 * * *", "Europe/Oslo"]
+    exported = set(lines[3:])
+    settings = [
+        line.replace('"', "")
+        for line in env_file.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert len(settings) >= 14
+    assert [s for s in settings if s not in exported] == []
+
+
+def env_file_settings() -> dict[str, str]:
+    lines = (PROJECT_ROOT / "deploy" / "sickleave.env").read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
+    return {name: value.strip('"') for name, value in pairs}
+
+
+def read_write_paths(unit: str) -> list[Path]:
+    text = (PROJECT_ROOT / "deploy" / "systemd" / unit).read_text(encoding="utf-8")
+    [line] = [line for line in text.splitlines() if line.startswith("ReadWritePaths=")]
+    return [Path(p) for p in line.removeprefix("ReadWritePaths=").split()]
+
+
+def test_units_let_a_night_write_every_folder_it_writes_and_nothing_of_the_code():
+    """Under ProtectSystem=strict a unit writes only its ReadWritePaths: every folder a night
+    writes (rejected files are moved out of raw, reports go beside the warehouse) must be inside
+    them, the code folder must not, and the guide's step 1 creates each of those folders."""
+    from pipeline.steps import RunContext
+
+    env = env_file_settings()
+    raw, warehouse = Path(env["SICKLEAVE_RAW_DIR"]), Path(env["SICKLEAVE_WAREHOUSE_DIR"])
+    ctx = RunContext(raw, warehouse, AS_OF)
+    prefect_paths = [Path(env[n]) for n in ["PREFECT_HOME", "PREFECT_UI_STATIC_DIRECTORY"]]
+    prefect_paths.append(Path(env["TMPDIR"]))
+    night_paths = [raw, warehouse, ctx.rejected_dir, warehouse.parent / "reports"]
+    night_paths.append(Path(env["SICKLEAVE_KEY_FILE"]).parent)
+
+    def covered(path: Path, allowed: list[Path]) -> bool:
+        return any(path == a or a in path.parents for a in allowed)
+
+    serve = read_write_paths("sickleave-serve.service")
+    server = read_write_paths("sickleave-prefect-server.service")
+    assert [p for p in night_paths + prefect_paths if not covered(p, serve)] == []
+    assert [p for p in prefect_paths if not covered(p, server)] == []
+    assert not covered(Path("/opt/sickleave/pipeline/sql"), serve + server)
+
+    guide = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    step1 = guide[guide.index("1. **A user") : guide.index("2. **The code")]
+    created = " ".join(step1.replace("\\\n", " ").split())
+    for folder in [*night_paths, *prefect_paths[:1], prefect_paths[2]]:
+        assert f" {folder} " in created + " ", folder
