@@ -147,6 +147,14 @@ ATTACKS = {
     "create a table": ("CREATE TABLE t AS SELECT 1 AS x", "(CREATE)"),
     "insert into a published table": ("INSERT INTO quarters SELECT * FROM quarters", "(INSERT)"),
     "drop a published table": ("DROP TABLE quarters", "(DROP)"),
+    "explain analyze runs a copy": (
+        "EXPLAIN ANALYZE COPY (SELECT 1) TO '{site}/marts/sentinel.csv'",
+        "(COPY)",
+    ),
+    "explain analyze runs a set": (
+        "EXPLAIN ANALYZE SET enable_external_access = true",
+        "(SET, RESET, USE)",
+    ),
     "a harmless query before a refused one": (
         "SELECT 'skal ikke vises' AS x; COPY (SELECT 1) TO '{site}/marts/sentinel.csv'",
         "(COPY)",
