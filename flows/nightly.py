@@ -9,6 +9,7 @@ cannot cross tasks). Retries only where a retry can help: a database file briefl
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 from prefect import flow, task
@@ -19,6 +20,10 @@ from flows.artifacts import create_night_artifacts
 from pipeline.night import NightlySummary, run_night
 
 __all__ = ["NightlySummary", "nightly"]
+
+# The night's own log lines (pipeline.night, INFO and up) go into the flow run's log through
+# Prefect's handlers (PREFECT_LOGGING_EXTRA_LOGGERS=sickleave, pipeline.settings).
+logging.getLogger("sickleave").setLevel(logging.INFO)
 
 
 def retry_only_when_locked(task, task_run, state) -> bool:

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli_help import NorwegianGroup, install_signal_handlers, report_failure
+from pipeline.cli_help import NorwegianGroup, exit_code, install_signal_handlers, report_failure
 from pipeline.errors import UserError
 from pipeline.plan import load_plan
 from pipeline.settings import Settings, configure_prefect_environment, quiet_libraries
@@ -87,6 +87,10 @@ def _run_night(
         "force": force,
     }
     if prefect or os.environ.get("PREFECT_API_URL"):
+        if not os.environ.get("PREFECT_API_URL"):
+            # The temporary server lives and dies with this process: when it is gone (the
+            # process group was killed), retrying it for minutes helps nobody.
+            os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "1")
         configure_prefect_environment()
         from flows.nightly import nightly  # Prefect is imported only when a flow runs
 
@@ -311,7 +315,12 @@ def main(argv: list[str] | None = None) -> None:
     install_signal_handlers()
     argv = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, prog_name="sickleave", standalone_mode=False)
+        code = app(args=argv, prog_name="sickleave", standalone_mode=False)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        if isinstance(code, int) and code:
+            sys.exit(exit_code(code))
+    except SystemExit:
+        raise
     except BaseException as exc:  # noqa: BLE001 - every failure ends as report_failure says
         sys.exit(report_failure(exc, argv))
 

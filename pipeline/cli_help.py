@@ -195,7 +195,7 @@ def _storage_errno(exc: BaseException) -> int | None:
     """The file-system problem behind an error, from Python or from DuckDB's message."""
     if isinstance(exc, OSError) and exc.errno in OS_PROBLEMS:
         return exc.errno
-    if type(exc).__module__.startswith("duckdb"):
+    if type(exc).__module__.lstrip("_").startswith("duckdb"):
         text = str(exc).lower()
         return next((code for words, code in DUCKDB_PROBLEMS.items() if words in text), None)
     return None
@@ -211,9 +211,9 @@ def report_failure(exc: BaseException, argv: list[str]) -> int:
     exit code."""
     night = sys.modules.get("pipeline.night")
     after_publish = night.AfterPublishFailed if night else ()
-    if isinstance(exc, SystemExit):
+    if isinstance(exc, SystemExit) and not isinstance(exc.__context__, BrokenPipeError):
         return exc.code if isinstance(exc.code, int) else 0
-    if isinstance(exc, BrokenPipeError):
+    if isinstance(exc, BrokenPipeError) or isinstance(exc.__context__, BrokenPipeError):
         # The reader of our output went away (`sickleave demo | head`): nothing more to say.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -223,9 +223,10 @@ def report_failure(exc: BaseException, argv: list[str]) -> int:
         return 2
     if isinstance(exc, typer.Exit):
         return exc.exit_code
-    if isinstance(exc, (KeyboardInterrupt, typer.Abort)):
+    terminated = bool(_signals) or type(exc).__name__ == "TerminationSignal"
+    if terminated or isinstance(exc, (KeyboardInterrupt, typer.Abort)):
         _say("Avbrutt.")
-        return 143 if isinstance(exc, Terminated) else 130
+        return 143 if terminated else 130
     if isinstance(exc, _user_errors()):
         _say(f"Feil: {exc}")
         return 2
@@ -265,10 +266,22 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so every `finally` and Prefect's crash handling runs."""
 
 
+_signals: list[int] = []  # SIGTERM received: the command framework reports it as Ctrl-C (130)
+
+
+def exit_code(code: int) -> int:
+    """The exit code for a code the command framework returned (it turns an interrupt into 130)."""
+    if code == 130:
+        _say("Avbrutt.")
+        return 143 if _signals else 130
+    return code
+
+
 GRACE_SECONDS = 10
 
 
 def _on_sigterm(signum, frame) -> None:
+    _signals.append(signum)
     # A second chance is bounded: if cleanup hangs (a lost API server being retried), the
     # alarm ends the process, after stopping our own children through the exit handlers.
     signal.signal(signal.SIGALRM, _on_alarm)

@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from pipeline import filemodes
 from pipeline.profile import PROJECT_ROOT
 
 LAST_RUN_FILE = "last_run.json"
@@ -105,12 +105,8 @@ def write_last_run(warehouse_dir: Path, record: dict[str, Any]) -> Path:
     """Write last_run.json atomically (new file, then rename), so a crash never leaves half a
     record that could make a changed night look unchanged."""
     path = Path(warehouse_dir) / LAST_RUN_FILE
-    tmp = path.with_name(f".{LAST_RUN_FILE}.{os.getpid()}.new")
-    tmp.write_text(
-        json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
+    return filemodes.write_text(path, text)
 
 
 def is_unchanged(

@@ -11,6 +11,7 @@ NAV hides small figures ("prikking"): a masked cell is known-unknown. It becomes
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,9 +27,10 @@ from pipeline.diagnosis_groups import (
     load_diagnosis_groups,
 )
 from pipeline.errors import FileRejected
-from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.findings import ERROR, WARNING, Finding, line_findings
 from pipeline.profile import Dialect, Profile, Source, load_profile
-from pipeline.read import decode, read_csv_text, unknown_column_findings
+from pipeline.rawfile import folder_files
+from pipeline.read import decode, read_csv_file, read_csv_text, unknown_column_findings
 
 SOURCE = "nav_diagnosis"
 
@@ -89,12 +91,12 @@ def read_nav_diagnosis(
     path = Path(path)
     profile = profile or load_profile()
     try:
-        text, _ = decode_bytes(path.read_bytes(), profile.dialect.encodings)
-        raw = read_text_frame(text, profile.dialect)
+        csv_file = read_csv_file(path, profile.dialect, profile.limits, SOURCE)
     except NavFileError as exc:
         finding = Finding(SOURCE, path.name, None, exc.column, ERROR, exc.rule, str(exc))
         return empty_staging_frame(), [finding]
-    return parse_nav_diagnosis(raw, path.name, profile, catalogue)
+    frame, findings = parse_nav_diagnosis(csv_file.frame, path.name, profile, catalogue)
+    return frame, csv_file.findings + findings
 
 
 def read_nav_folder(
@@ -107,7 +109,8 @@ def read_nav_folder(
     """
     profile = profile or load_profile()
     source = profile.source(SOURCE)
-    paths = sorted({p for pattern in source.patterns for p in Path(folder).glob(pattern)})
+    # Regular files only, never through a link (the night reports the other entries).
+    paths = [p for p in folder_files(folder)[0] if _matches_any(p, source.patterns)]
     frames, findings = [], []
     for path in paths:
         frame, file_findings = read_nav_diagnosis(path, profile, catalogue)
@@ -128,6 +131,10 @@ def read_nav_folder(
         )
     )
     return combined[~duplicate].reset_index(drop=True), findings
+
+
+def _matches_any(path: Path, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns)
 
 
 # --- parsing and validation of a DataFrame of strings ----------------------------------------
@@ -422,10 +429,32 @@ def _norwegian(number: float) -> str:
 def _row_findings(
     rows: pd.DataFrame, column: str | None, severity: str, rule: str, message: str
 ) -> list[Finding]:
+    """A finding per row, per file; many rows of a file are one finding with their count."""
     return [
-        Finding(SOURCE, str(f), int(line), column, severity, rule, message)
-        for f, line in zip(rows["source_file"], rows["source_line"], strict=True)
+        finding
+        for file, lines in rows.groupby("source_file", sort=False)["source_line"]
+        for finding in line_findings(
+            SOURCE, str(file), lines.to_numpy(), column, severity, rule, message
+        )
     ]
+
+
+def drop_unknown_scopes(
+    frame: pd.DataFrame, organisation: pd.DataFrame | None, profile: Profile | None = None
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """The NAV rows whose scope the staged organisation file knows, and a finding with file,
+    line and column for every other row (check_scopes), which is held out like any row with an
+    error. Without an organisation file there is nothing to check against: every row stays."""
+    if organisation is None or organisation.empty or frame.empty:
+        return frame, []
+    sectors = organisation["sector_code"].dropna()
+    org_numbers = organisation.get("org_number", pd.Series(dtype="string")).dropna()
+    findings = check_scopes(frame, sectors, org_numbers, profile)
+    if not findings:
+        return frame, []
+    unknown = pd.MultiIndex.from_tuples([(f.file, f.line) for f in findings])
+    rows = pd.MultiIndex.from_arrays([frame["source_file"], frame["source_line"]])
+    return frame[~rows.isin(unknown)].reset_index(drop=True), findings
 
 
 def check_scopes(

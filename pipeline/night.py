@@ -25,20 +25,20 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline import fingerprint as fp
 from pipeline import night_report, steps
-from pipeline.alerts import alert_rejected_files
+from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.deliver import write_deliverables
 from pipeline.errors import UserError
 from pipeline.findings import ERROR, Finding
 from pipeline.manual import read_manual_measurements
 from pipeline.nav import read_nav_folder
 from pipeline.plan import load_plan
-from pipeline.privacy import load_or_create_key
+from pipeline.privacy import open_night_key, record_night_key
 from pipeline.profile import load_profile
 from pipeline.settings import Settings
 
@@ -60,6 +60,7 @@ class NightlySummary:
     errors: int
     skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
     reports_dir: Path | None = None  # HR's deliverables (gevinstrapport, CSV, Parquet)
+    warnings: list[str] = field(default_factory=list)  # for log, summary and alert (lost key)
 
 
 class AfterPublishFailed(Exception):
@@ -154,14 +155,21 @@ def run_night(
             log.warning("fjernet %s, etterlatt av en avbrutt kjøring", leftover.name)
         recover_broken_database(ctx)
         previous_run = fp.read_last_run(ctx.warehouse_dir)
+        # Before the quiet-night check: a lost key is said on every night until one publishes.
+        night_key = open_night_key(ctx.warehouse_dir)
+        warnings = [night_key.warning] if night_key.warning else []
+        for warning in warnings:
+            log.warning(warning)
         fingerprint = on_stage("fingerprint", fingerprint_inputs, ctx, profile.path, plan_path)
         if not force and unchanged_since_last_run(ctx, fingerprint):
             summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
+            summary.warnings = warnings
             finish_night(ctx, summary, [], [], previous_run, artifacts)
             return summary
         summary, loaded, findings = _compute(
-            ctx, profile, plan_path, fingerprint, on_stage, measure
+            ctx, profile, plan_path, fingerprint, on_stage, measure, night_key
         )
+        summary.warnings = warnings
         try:
             finish_night(ctx, summary, loaded, findings, previous_run, artifacts)
         except Exception as exc:
@@ -169,9 +177,11 @@ def run_night(
         return summary
 
 
-def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure) -> tuple:
+def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key) -> tuple:
     """The night proper, once the quiet-night check said there is work to do."""
-    loaded, extra, findings = _read_inputs(ctx, profile, plan_path, on_stage, measure)
+    loaded, extra, findings = _read_inputs(
+        ctx, profile, plan_path, on_stage, measure, night_key.key
+    )
     quality = on_stage(
         "load-transform",
         load_and_transform,
@@ -186,6 +196,7 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure) -> tuple:
     findings += quality
     with measure("publish"):
         path = on_stage("publish", publish, ctx, findings, loaded)
+    record_night_key(ctx.warehouse_dir, night_key)  # the warehouse is now this key's
     summary = NightlySummary(
         run_id=ctx.run_id,
         as_of=ctx.as_of,
@@ -215,12 +226,11 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure) -> tuple:
     return summary, loaded, findings
 
 
-def _read_inputs(ctx, profile, plan_path, on_stage, measure) -> tuple:
+def _read_inputs(ctx, profile, plan_path, on_stage, measure, key: bytes) -> tuple:
     """Read, validate and protect every input: the Agresso files one by one (organisation first,
     it says which units exist), then NAV, the reference series and the manual measurements.
     Returns the loaded files, the extra staging frames and the findings."""
     with measure("read"):
-        key = load_or_create_key()
         previous = steps.previous_load_log(ctx.analytics_path)
         files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
         loaded = steps.unexpected_files(ctx.raw_dir, profile)
@@ -421,6 +431,13 @@ def published_run_id(analytics_path: Path) -> str | None:
     return row[0] if row else None
 
 
+def file_stamp(path: Path) -> dict[str, int]:
+    """Size and modification time of the published file: a database truncated or replaced
+    behind the night's back no longer matches the record (copying it back is a change too)."""
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
 def recover_broken_database(ctx: steps.RunContext) -> None:
     """A published database that cannot be opened (zero bytes, truncated, overwritten) is removed
     so this night publishes a new one from the archive; it held nothing that is not rebuilt."""
@@ -450,7 +467,9 @@ def unchanged_since_last_run(ctx: steps.RunContext, fingerprint: dict[str, Any])
         if not last_run.get("reports_delivered", False):
             log.info("rapportene fulgte ikke forrige publisering: lager alt på nytt.")
             return False
-        if published_run_id(ctx.analytics_path) != last_run.get("run_id"):
+        if last_run.get("analytics_file") != file_stamp(ctx.analytics_path) or (
+            published_run_id(ctx.analytics_path) != last_run.get("run_id")
+        ):
             log.info("den publiserte databasen er ikke den siste kjøringen registrerte: beregner.")
             return False
         log.info(
@@ -489,6 +508,7 @@ def record_publish(
             "finished_at": dt.datetime.now(dt.UTC).isoformat(),
             "as_of": ctx.as_of.isoformat(),
             "reports_delivered": delivered,
+            "analytics_file": file_stamp(ctx.analytics_path),
             "reports_dir": str(summary.reports_dir) if summary.reports_dir else None,
             "summary": {
                 "files_read": summary.files_read,
@@ -510,6 +530,7 @@ def finish_night(
     """The rejected-files alert for a night that published; the night's artifacts when a caller
     keeps them (the Prefect flow), for quiet nights too, against the publish before this night."""
     rejected = [(lf.path.name, lf.rejected_reason) for lf in loaded if lf.rejected_reason]
+    alert_night_warnings(ctx.as_of, ctx.run_id, summary.warnings)
     if not summary.skipped:
         alert_rejected_files(ctx.as_of, ctx.run_id, rejected, summary.files_read)
     if artifacts is None:
@@ -529,6 +550,7 @@ def finish_night(
         current=figures,
         previous=(previous_run or {}).get("headline"),
         previous_run=previous_run,
+        warnings=summary.warnings,
     )
     artifacts(
         night_report.status_table(figures) if figures else [],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
+import os
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -18,20 +19,23 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline import filemodes
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
 from pipeline.failpoints import crash_point
 from pipeline.findings import ERROR, FINDING_COLUMNS, WARNING, Finding, findings_frame
+from pipeline.generate import is_sample_data
 from pipeline.indicators import (
     MANUAL_MEASUREMENTS_COLUMNS,
     evaluate_indicators,
     load_manual_measurements,
 )
-from pipeline.nav import empty_staging_frame
+from pipeline.nav import drop_unknown_scopes, empty_staging_frame
 from pipeline.plan import Plan
 from pipeline.preflight import check_directories, no_agresso_files  # noqa: F401
 from pipeline.privacy import pseudonymise
 from pipeline.profile import Profile
+from pipeline.rawfile import folder_files, is_regular_file
 from pipeline.read import read_source_file
 from pipeline.reference import (
     ReferenceFormatError,
@@ -138,36 +142,47 @@ def _matches(path: Path, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns)
 
 
+# Folders of data/raw read by readers outside the profile: SSB's and NAV's national reference
+# tables, and the manual measurements.
+OTHER_INPUT_FOLDERS = ("ssb", "manual")
+
+
 def discover(raw_dir: Path, profile: Profile, sources: list[str]) -> dict[str, list[Path]]:
-    """Files per source, by the profile's folder and patterns, in name order."""
+    """Regular files per source, by the profile's folder and patterns, in name order. Folders,
+    links, pipes and the like are never listed (unexpected_files reports them)."""
     found: dict[str, list[Path]] = {}
     for name in sources:
         source = profile.source(name)
-        folder = raw_dir / source.folder
-        files = []
-        if folder.is_dir():
-            files = [
-                p for p in sorted(folder.iterdir()) if p.is_file() and _matches(p, source.patterns)
-            ]
-        found[name] = files
+        files, _ = folder_files(raw_dir / source.folder)
+        found[name] = [p for p in files if _matches(p, source.patterns)]
     return found
 
 
 def unexpected_files(raw_dir: Path, profile: Profile) -> list[LoadedFile]:
-    """Files in a source folder that no source of that folder expects (a file in the wrong
-    folder, a report saved under another name): rejected with the names that were expected."""
-    by_folder: dict[str, list[tuple[str, ...]]] = {}
+    """Entries of the input folders that are not read, each rejected with a reason:
+
+    - a file in a source folder that no source of that folder expects (a file in the wrong
+      folder, a report saved under another name), with the names that were expected;
+    - in every input folder (the profile's, ssb/, manual/), anything that is not a regular file:
+      a sub-folder, a symbolic link (it could lead anywhere), a named pipe (reading one waits
+      forever). These are never opened and are left where they are."""
+    by_folder: dict[str, list[tuple[str, ...]]] = {f: [] for f in OTHER_INPUT_FOLDERS}
     for source in profile.sources.values():
         by_folder.setdefault(source.folder, []).append(source.patterns)
     rejected = []
     for folder, pattern_sets in sorted(by_folder.items()):
-        directory = raw_dir / folder
-        if not directory.is_dir():
+        files, odd = folder_files(raw_dir / folder)
+        for entry in odd:
+            finding = Finding(
+                "unknown", entry.path.name, None, None, ERROR, "not_regular_file", entry.reason
+            )
+            rejected.append(
+                LoadedFile("unknown", entry.path, "", None, 0, None, [finding], entry.reason)
+            )
+        if not pattern_sets:
             continue
         expected = ", ".join(p for ps in pattern_sets for p in ps)
-        for path in sorted(directory.iterdir()):
-            if path.name.startswith(".") or not path.is_file():
-                continue
+        for path in files:
             if any(_matches(path, patterns) for patterns in pattern_sets):
                 continue
             reason = (
@@ -213,18 +228,53 @@ def read_and_validate(
     )
 
 
-def move_rejected(lf: LoadedFile, rejected_dir: Path, run_id: str) -> Path:
+REASON_SUFFIX = ".grunn.txt"
+TEMPORARY_NAME_ROOM = 24
+
+
+def move_rejected(lf: LoadedFile, rejected_dir: Path, run_id: str) -> Path | None:
     """Move a rejected file out of the landing zone, with its reason beside it, so HR can see
-    what was wrong, fix the export and put a corrected file back in data/raw."""
-    target_dir = rejected_dir / lf.path.parent.name
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{run_id}_{lf.path.name}"
-    lf.path.replace(target)
-    target.with_name(target.name + ".grunn.txt").write_text(
+    what was wrong, fix the export and put a corrected file back in data/raw.
+
+    Only a regular file is moved: a folder, link or pipe is left where it is (its finding asks a
+    person to remove it) and None is returned. A name too long for `<run>_<name>` plus the reason
+    suffix is shortened; the reason file keeps the original name."""
+    if not is_regular_file(lf.path):
+        return None
+    # A rejected export holds names and identity numbers: owner-only, like the warehouse.
+    filemodes.make_dir(rejected_dir)
+    target_dir = filemodes.make_dir(rejected_dir / lf.path.parent.name)
+    # The reason file is written through a temporary name (a dot, the pid, ".new"): leave room.
+    name_max = _name_max(target_dir) - TEMPORARY_NAME_ROOM
+    target = filemodes.replace(lf.path, target_dir / rejected_name(lf.path.name, run_id, name_max))
+    filemodes.write_text(
+        target.with_name(target.name + REASON_SUFFIX),
         f"Fil: {lf.path.name}\nAvvist i kjøring {run_id}.\nÅrsak: {lf.rejected_reason}\n",
-        encoding="utf-8",
     )
     return target
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def rejected_name(name: str, run_id: str, name_max: int = 255) -> str:
+    """`<run>_<name>`, shortened when it and its reason file's name would not fit the file
+    system's limit on a name (in bytes): the start of the name, a short digest of the whole name
+    (two long names stay apart) and its extension."""
+    full = f"{run_id}_{name}"
+    room = name_max - len(REASON_SUFFIX.encode())
+    if len(full.encode()) <= room:
+        return full
+    suffix = Path(name).suffix if len(Path(name).suffix) <= 16 else ""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    tail = f"~{digest}{suffix}"
+    budget = room - len(f"{run_id}_".encode()) - len(tail.encode())
+    start = name.encode()[:budget].decode("utf-8", errors="ignore")  # never half a letter
+    return f"{run_id}_{start}{tail}"
 
 
 def previous_load_log(analytics_path: Path) -> pd.DataFrame:
@@ -373,9 +423,16 @@ def build_internal(
             )
             create_staging(con, frames)
             crash_point("loading")
-            load_nav_staging(con, frames.get("stg_nav_diagnosis", empty_staging_frame()))
+            # NAV's scopes are checked against the organisation as staged (the newest snapshot).
+            nav, scope_findings = drop_unknown_scopes(
+                frames.get("stg_nav_diagnosis", empty_staging_frame()),
+                frames.get("stg_organisation"),
+                profile,
+            )
+            load_nav_staging(con, nav)
         with measure("transform"):
             transform(con)
+            add_quality_findings(con, scope_findings)
             build_diagnosis_marts(con)
             references = frames.get("reference_series", empty_reference_frame())
             con.register("reference_frame", references)
@@ -390,8 +447,21 @@ def build_internal(
             con.execute("CHECKPOINT")
     finally:
         con.close()
-    tmp.replace(ctx.internal_path)
+    filemodes.replace(tmp, ctx.internal_path)
     return ctx.internal_path
+
+
+def add_quality_findings(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> None:
+    """Findings made in Python while building the warehouse go beside those the SQL found, so
+    quality_findings returns them all."""
+    if not findings:
+        return
+    con.register("extra_findings", findings_frame(findings))
+    con.execute(
+        "INSERT INTO core_quality_findings SELECT source, file, CAST(line AS INTEGER), "
+        '"column", severity, rule, message FROM extra_findings'
+    )
+    con.unregister("extra_findings")
 
 
 # The period marts keep each person's quarters of presence as one 128-bit pattern
@@ -428,9 +498,10 @@ def empty_manual_frame() -> pd.DataFrame:
 def read_reference_folder(folder: Path) -> tuple[pd.DataFrame, list[Finding]]:
     """National reference series from SSB's and NAV's published formats, recognised by content:
     NAV's table text starts with '@@', NAV's long form has a kilde_url column, anything else is
-    read as SSB's CSV download. A file in none of these formats is a finding, not a crash."""
+    read as SSB's CSV download. A file in none of these formats is a finding, not a crash.
+    Regular files only, never through a link (unexpected_files reports the other entries)."""
     frames, findings = [], []
-    paths = sorted(p for p in Path(folder).glob("*") if p.is_file() and not p.name.startswith("."))
+    paths, _ = folder_files(folder)
     for path in paths:
         head = path.read_bytes()[:200].decode("utf-8", errors="replace").lstrip("\ufeff")
         try:
@@ -473,7 +544,8 @@ def quality_findings(ctx: RunContext) -> list[Finding]:
 def load_log_frame(ctx: RunContext, loaded: list[LoadedFile]) -> pd.DataFrame:
     rows = []
     for lf in loaded:
-        quarantined_lines = {f.line for f in lf.findings if f.severity == ERROR and f.line}
+        # Every row read and not loaded has an ERROR finding (one finding may stand for many).
+        quarantined = lf.rows_read - len(lf.frame) if lf.frame is not None else 0
         rows.append(
             {
                 "run_id": ctx.run_id,
@@ -486,7 +558,7 @@ def load_log_frame(ctx: RunContext, loaded: list[LoadedFile]) -> pd.DataFrame:
                 "encoding": lf.encoding,
                 "rows_read": lf.rows_read,
                 "rows_loaded": lf.rows_loaded,
-                "rows_quarantined": len(quarantined_lines),
+                "rows_quarantined": quarantined,
                 "rows_superseded": lf.rows_superseded,
                 "outcome": lf.outcome,
                 "reason": lf.rejected_reason,
@@ -501,6 +573,22 @@ def findings_table(ctx: RunContext, findings: list[Finding]) -> pd.DataFrame:
     return frame.astype({"line": "Int64"})
 
 
+def run_info_frame(ctx: RunContext) -> pd.DataFrame:
+    """The published run_info row: what the run was told (as-of, masking threshold, the
+    municipality's name) and whether its input is the generator's sample (its marker file in
+    the raw folder), so every report made from the database can say so."""
+    return pd.DataFrame(
+        {
+            "run_id": [ctx.run_id],
+            "run_started_at": [ctx.started_at.replace(tzinfo=None)],
+            "as_of": [ctx.as_of],
+            "mask_threshold": [ctx.mask_threshold],
+            "municipality_name": [ctx.municipality_name],
+            "is_sample_data": [is_sample_data(ctx.raw_dir)],
+        }
+    )
+
+
 def publish_analytics(ctx: RunContext, findings: list[Finding], loaded: list[LoadedFile]) -> Path:
     """Publish analytics.duckdb, then the validation report beside it (validering.html)."""
     log = load_log_frame(ctx, loaded)
@@ -508,7 +596,11 @@ def publish_analytics(ctx: RunContext, findings: list[Finding], loaded: list[Loa
     path = publish(
         ctx.internal_path,
         ctx.analytics_path,
-        extra_tables={"validation_findings": table, "load_log": log},
+        extra_tables={
+            "validation_findings": table,
+            "load_log": log,
+            "run_info": run_info_frame(ctx),
+        },
     )
     write_validation_report(ctx.validation_report_path, ctx.run_id, ctx.as_of, log, table)
     return path

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 from ruamel.yaml import YAML
 
+from pipeline import filemodes
 from pipeline.calendar import norwegian_public_holidays
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
@@ -191,7 +192,7 @@ def publish(
         raise
     con.close()
     crash_point("publishing")
-    os.replace(tmp_path, analytics_path)
+    filemodes.replace(tmp_path, analytics_path, shared=True)
     return analytics_path
 
 

@@ -1,14 +1,20 @@
 """A bad night never costs data: runs killed while loading or publishing, the same file twice,
 an analyst holding the database open. Each run is a separate `sickleave run` process (so it can be
-killed), through Prefect like a real night."""
+killed), in-process as a plain command-line night is (one test also under Prefect)."""
 
 import contextlib
+import datetime as dt
+import fcntl
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
+import uuid
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -145,3 +151,283 @@ def test_published_database_holds_no_pseudonym_name_or_identity_number(clean):
     assert not any(p in text for p in pseudonyms)
     tokens = set(re.split(r"[^0-9A-Za-zÆØÅæøå]+", text))
     assert "Nummer0" not in tokens and not tokens & {str(10001 + i) for i in range(12)}
+
+
+# --- one night at a time, interruptions, and what is published ---------------------------------
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose environment carries the marker: the command and every child it
+    started (children inherit the environment, whatever their process group)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+    return found
+
+
+def start(args: list[str], marker: str, log: Path, **env_extra: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SICKLEAVE_CRASH")}
+    env.pop("PREFECT_API_URL", None)
+    env.update({"SICKLEAVE_TEST_MARKER": marker, **env_extra})
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=open(log, "w"),  # noqa: SIM115 - the child holds it; closed with the process
+        start_new_session=True,
+    )
+
+
+def wait_for(path: Path, process: subprocess.Popen, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, "the run ended before reaching the step"
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.2)
+
+
+def no_process_left(marker: str, grace: float = 10) -> list[int]:
+    deadline = time.monotonic() + grace
+    while (left := processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in left:  # never leave them to the next test
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return left
+
+
+MODES = [pytest.param([], id="in-process"), pytest.param(["--prefect"], id="prefect-flow")]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_output_closed_early_leaves_no_process_and_no_traceback(tmp_path, mode):
+    raw = write_sample(tmp_path / "raw")
+    marker = uuid.uuid4().hex
+    log = tmp_path / "stderr.log"
+    args = ["demo", "--raw-dir", str(raw), "--warehouse-dir", str(tmp_path / "wh"), *mode]
+    process = start(args, marker, log)
+    process.stdout.close()  # `sickleave demo | head` with a reader that is already gone
+    try:
+        returncode = process.wait(timeout=600)
+    finally:
+        left = no_process_left(marker)
+    text = log.read_text()
+    assert returncode == 141, text[-2000:]
+    assert "Traceback" not in text and "Exception ignored" not in text
+    assert left == []
+    assert (tmp_path / "wh" / "analytics.duckdb").is_file()  # the night itself completed
+
+
+@pytest.mark.parametrize(
+    ("mode", "signum", "code"),
+    [
+        pytest.param([], signal.SIGTERM, 143, id="in-process-SIGTERM"),
+        pytest.param([], signal.SIGINT, 130, id="in-process-SIGINT"),
+        pytest.param(["--prefect"], signal.SIGTERM, 143, id="prefect-flow-SIGTERM"),
+    ],
+)
+def test_interrupted_run_ends_within_seconds_and_leaves_no_process(tmp_path, mode, signum, code):
+    raw = write_sample(tmp_path / "raw")
+    warehouse = tmp_path / "wh"
+    marker = uuid.uuid4().hex
+    log = tmp_path / "stderr.log"
+    args = ["run", "--raw-dir", str(raw), "--warehouse-dir", str(warehouse), "--as-of", AS_OF]
+    process = start([*args, *mode], marker, log, SICKLEAVE_PAUSE_AT="loading")
+    try:
+        wait_for(warehouse / ".internal.duckdb.building", process)
+        os.kill(process.pid, signum)  # the main process only, as `kill PID` does
+        sent = time.monotonic()
+        returncode = process.wait(timeout=120)
+        took = time.monotonic() - sent
+    finally:
+        left = no_process_left(marker)
+    text = log.read_text()
+    assert returncode == code, text[-2000:]
+    assert took < 15, f"{took:.1f} s after the signal"
+    assert "Avbrutt." in text.splitlines()
+    assert "Traceback" not in text
+    assert left == []
+    assert not (warehouse / "analytics.duckdb").exists()  # nothing half-published
+
+
+def test_two_runs_at_once_one_refuses_and_everything_published_is_one_runs(tmp_path):
+    raw = write_sample(tmp_path / "raw")
+    warehouse = tmp_path / "warehouse"
+    marker = uuid.uuid4().hex
+    quarters = {"2014-06-30": "2014K2", "2014-03-31": "2014K1"}
+    processes = {
+        as_of: start(
+            ["run", "--raw-dir", str(raw), "--warehouse-dir", str(warehouse), "--as-of", as_of],
+            marker,
+            tmp_path / f"{as_of}.log",
+            SICKLEAVE_PAUSE_AT="loading:10",  # the winner holds the night long enough
+        )
+        for as_of in quarters
+    }
+    try:
+        codes = {as_of: p.wait(timeout=600) for as_of, p in processes.items()}
+    finally:
+        no_process_left(marker)
+    [winner] = [as_of for as_of, c in codes.items() if c == 0]
+    [loser] = [as_of for as_of, c in codes.items() if c != 0]
+    refusal = (tmp_path / f"{loser}.log").read_text()
+    assert codes[loser] == 2
+    assert refusal.strip().splitlines() == [
+        f"Feil: En annen kjøring bruker allerede {warehouse}; vent til den er ferdig og prøv "
+        "igjen (bare én kjøring om gangen per database)."
+    ]
+    # Database, run record and reports all belong to the winner.
+    con = duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True)
+    run_ids = con.execute("SELECT DISTINCT run_id FROM load_log").fetchall()
+    as_ofs = con.execute("SELECT DISTINCT as_of FROM load_log").fetchall()
+    con.close()
+    record = json.loads((warehouse / "last_run.json").read_text(encoding="utf-8"))
+    assert run_ids == [(record["run_id"],)]
+    assert as_ofs == [(dt.date.fromisoformat(winner),)] and record["as_of"] == winner
+    assert record["reports_delivered"] is True
+    reports = sorted(p.name for p in (tmp_path / "reports").glob("gevinstrapport_*"))
+    assert reports == [f"gevinstrapport_{quarters[winner]}.{ext}" for ext in ("html", "xlsx")]
+
+
+# --- what is published, and what is said about it (the night called in this process) -----------
+
+
+def night(raw, warehouse, **options):
+    from pipeline.night import run_night
+
+    return run_night(raw, warehouse, dt.date(2014, 6, 30), mask_threshold=1, **options)
+
+
+def published_run(warehouse) -> str:
+    con = duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT DISTINCT run_id FROM load_log").fetchone()[0]
+    finally:
+        con.close()
+
+
+def municipality_2014k1(warehouse) -> str:
+    con = duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True)
+    try:
+        return str(
+            con.execute(
+                "SELECT lost_workdays FROM sick_leave_quarterly "
+                "WHERE quarter = '2014K1' AND scope_level = 'municipality'"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def reports_held(root: Path):
+    """Another process making the reports (deliver's lock beside the reports folder)."""
+    with open(root / ".reports.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def test_a_night_whose_reports_did_not_follow_its_database_is_not_quiet(tmp_path):
+    from pipeline.alerts import failed_run_message
+    from pipeline.night import AfterPublishFailed
+
+    raw = write_sample(tmp_path / "raw")
+    warehouse = tmp_path / "warehouse"
+    absences = raw / "agresso" / "fravaer.csv"
+    original = absences.read_bytes()
+    first = night(raw, warehouse)
+    lost_a = municipality_2014k1(warehouse)
+
+    # Night B: one spell a day shorter; its database is published, its reports cannot be made.
+    absences.write_bytes(
+        original.replace(b"14.02.2014", b"13.02.2014").replace(b"20.03.2014", b"19.03.2014")
+    )
+    with reports_held(tmp_path), pytest.raises(AfterPublishFailed) as failed:
+        night(raw, warehouse)
+    record = json.loads((warehouse / "last_run.json").read_text(encoding="utf-8"))
+    assert record["run_id"] == published_run(warehouse) != first.run_id  # says what is published
+    assert record["reports_delivered"] is False
+    assert municipality_2014k1(warehouse) != lost_a
+    message = str(failed.value)
+    assert message.startswith(f"Databasen er publisert fra kjøring {record['run_id']}")
+    assert "fortsatt forrige kjørings" in message and "lages allerede" in message
+    _, body = failed_run_message("natt", dt.datetime(2014, 7, 1, 2), failed.value, None)
+    assert "urørt" not in body and f"kjøring {record['run_id']}" in body
+
+    # The inputs go back to A's: the published database is B's, so this is no quiet night.
+    absences.write_bytes(original)
+    again = night(raw, warehouse)
+    assert not again.skipped
+    assert published_run(warehouse) == again.run_id and municipality_2014k1(warehouse) == lost_a
+    record = json.loads((warehouse / "last_run.json").read_text(encoding="utf-8"))
+    assert record["run_id"] == again.run_id and record["reports_delivered"] is True
+    assert night(raw, warehouse).skipped  # and now it is
+
+
+def test_a_failure_before_publish_says_the_published_figures_are_untouched():
+    from pipeline.alerts import failed_run_message
+    from pipeline.errors import UserError
+
+    _, body = failed_run_message("natt", dt.datetime(2014, 7, 1, 2), UserError("Noe."), None)
+    assert "De publiserte tallene er urørt" in body
+
+
+@pytest.mark.parametrize("damage", ["zero-byte", "truncated"])
+def test_a_broken_published_database_is_rebuilt_on_its_own(tmp_path, damage):
+    raw = write_sample(tmp_path / "raw")
+    warehouse = tmp_path / "warehouse"
+    night(raw, warehouse)
+    database = warehouse / "analytics.duckdb"
+    data = database.read_bytes()
+    database.write_bytes(b"" if damage == "zero-byte" else data[: len(data) // 3])
+    rebuilt = night(raw, warehouse)  # no --force needed: a broken database is no quiet night
+    assert not rebuilt.skipped
+    assert published_run(warehouse) == rebuilt.run_id
+
+
+UNSHARE = shutil.which("unshare")
+
+
+def run_on_small_mount(tmp_path, mount_options: str, remount_read_only: bool):
+    """`sickleave run` whose warehouse folder is a tiny file system of its own (a private mount
+    namespace, so nothing outside the test sees it)."""
+    raw = write_sample(tmp_path / "raw")
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    command = (
+        f"mount -t tmpfs -o {mount_options} tmpfs {warehouse} && "
+        + (f"mount -o remount,ro {warehouse} && " if remount_read_only else "")
+        + f"exec {sys.executable} -m pipeline.cli run --raw-dir {raw} "
+        f"--warehouse-dir {warehouse} --as-of {AS_OF}"
+    )
+    if not UNSHARE or subprocess.run([UNSHARE, "-rm", "true"]).returncode != 0:
+        pytest.skip("this machine cannot make a private mount namespace (unshare -rm)")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    return subprocess.run(
+        [UNSHARE, "-rm", "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "read_only", "words"),
+    [
+        pytest.param("size=200k", False, "disken er full", id="full-disk"),
+        pytest.param("size=1m", True, "filsystemet er skrivebeskyttet", id="read-only"),
+    ],
+)
+def test_full_disk_or_read_only_folder_is_one_sentence(tmp_path, options, read_only, words):
+    result = run_on_small_mount(tmp_path, options, read_only)
+    assert result.returncode == 3, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith(f"Feil: {words}"), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr

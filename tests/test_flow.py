@@ -2,6 +2,9 @@
 tables (few tests like this: they start Prefect)."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import duckdb
@@ -112,3 +115,43 @@ def test_load_log_and_summary_describe_the_run(published):
     ]
     assert all(loaded <= read for _, _, read, loaded in log)
     assert summary.files_rejected == 0
+
+
+RUN_SPECIFIC = {"load_log", "validation_findings"}  # carry the run's id and times
+
+
+def test_plain_command_line_night_is_the_flows_night_without_prefect(published, tmp_path):
+    """No server configured: the same night in-process, the same published tables, its log on
+    stderr in Norwegian, and Prefect never imported."""
+    summary, con, raw = published
+    warehouse = tmp_path / "warehouse"
+    argv = [
+        "run",
+        "--raw-dir",
+        str(raw),
+        "--warehouse-dir",
+        str(warehouse),
+        "--as-of",
+        "2014-06-30",
+    ]
+    probe = (
+        "import sys\nfrom pipeline.cli import main\ntry:\n"
+        f"    main({argv!r})\n"
+        "finally:\n    print('prefect imported:', 'prefect' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "prefect imported: False" in result.stdout
+    assert "Hele kommunen:" in result.stdout
+    assert "| INFO     | ansettelser.csv: " in result.stderr and "rader lest" in result.stderr
+    assert "publisert " in result.stderr and "rapporter for 2014K2" in result.stderr
+    plain = duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True)
+    try:
+        for table in set(load_warehouse_schema()["tables"]) - RUN_SPECIFIC:
+            query = f"SELECT * FROM {table} ORDER BY ALL"
+            assert plain.execute(query).fetchall() == con.execute(query).fetchall(), table
+    finally:
+        plain.close()
