@@ -120,6 +120,28 @@ def alert_failed_run(run_name: str, error: BaseException | None, link: str | Non
     send_alert(urls, title, body, failure=True)
 
 
+def night_warnings_message(
+    as_of: dt.date, run_id: str, warnings: Sequence[str], link: str | None
+) -> tuple[str, str]:
+    """Title and body for a night that ran but needs a person (a lost pseudonymisation key)."""
+    body = [f"Kjøring {run_id} (beregnet per {as_of:%d.%m.%Y}):", *(f"- {w}" for w in warnings)]
+    if link:
+        body.append(f"Kjøringen i Prefect: {link}")
+    return "Sykefravær: advarsel fra nattkjøringen", "\n".join(body)
+
+
+def alert_night_warnings(as_of: dt.date, run_id: str, warnings: list[str]) -> bool:
+    """Send the night's warnings when there are any and alerts are configured."""
+    urls = Settings().alert_url_list
+    if not warnings or not urls:
+        return False
+    title, body = night_warnings_message(as_of, run_id, warnings, run_link())
+    sent = send_alert(urls, title, body, failure=True)
+    if not sent:
+        logger.warning("Varselet om nattens advarsler kunne ikke sendes; se loggen over.")
+    return sent
+
+
 def alert_rejected_files(
     as_of: dt.date, run_id: str, rejected: list[tuple[str, str]], files_read: int
 ) -> bool:

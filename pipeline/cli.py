@@ -236,31 +236,44 @@ def demo(
     _run_night(raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF, prefect=prefect)
 
 
-@app.command()
+@app.command(
+    # Unknown options are taken as the query: SQL starting with a `-- comment` is text.
+    context_settings={"ignore_unknown_options": True},
+    help=(
+        "Kjør spørringer mot de publiserte tabellene i analytics.duckdb og vis resultatene.\n\n"
+        "Bare lesende spørringer (SELECT, WITH, SHOW, DESCRIBE, SUMMARIZE, PIVOT, EXPLAIN); "
+        "filer, andre databaser, utvidelser og innstillinger er stengt.\n\n"
+        "Flere setninger skilt med semikolon kjøres etter tur, og resultatet av hver vises. "
+        "SQL-teksten kan begynne med en kommentar (-- …) og gis som argument, med --file "
+        "eller på standard inn."
+    ),
+)
 def sql(
-    query: Annotated[str, typer.Argument(help='SQL-spørring, f.eks. "SELECT * FROM quarters".')],
+    ctx: typer.Context,
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help='SQL-tekst, f.eks. "SELECT * FROM quarters"; «-», eller ingen når SQL sendes '
+            "inn med | eller <, leser standard inn.",
+            show_default=False,
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Les SQL-teksten fra denne filen.")
+    ] = None,
     warehouse_dir: WarehouseDir = None,
     max_rows: Annotated[int, typer.Option(help="Høyst så mange rader vises.")] = 200,
 ) -> None:
-    """Kjør en lesende SQL-spørring mot analytics.duckdb og vis resultatet som tabell."""
-    import duckdb
+    from pipeline.analyst_sql import read_query, run_query
+    from pipeline.warehouse import ANALYTICS_DB
 
-    from pipeline.warehouse import ANALYTICS_DB, connect
+    text = read_query(query, file)
+    if text is None:  # nothing given and nothing piped in: the usage error of a missing argument
+        from typer._click.exceptions import MissingParameter
 
-    path = (warehouse_dir or Settings().warehouse_dir) / ANALYTICS_DB
-    if not path.exists():
-        raise UserError(f"Fant ikke {path}. Kjør 'sickleave run' (eller 'sickleave demo') først.")
-    con = connect(path, read_only=True)
-    try:
-        relation = con.sql(query)
-        if relation is None:
-            typer.echo("OK")
-            return
-        relation.show(max_rows=max_rows, max_width=250, max_col_width=40)
-    except duckdb.Error as exc:
-        raise UserError(f"Spørringen feilet: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
+        param = next(p for p in ctx.command.params if p.name == "query")
+        raise MissingParameter(ctx=ctx, param=param)
+    run_query((warehouse_dir or Settings().warehouse_dir) / ANALYTICS_DB, text, max_rows)
 
 
 @app.command()

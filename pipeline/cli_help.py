@@ -24,7 +24,7 @@ HELP_TEXT = "Vis denne hjelpen og avslutt."
 METAVARS = {"int": "TALL", "float": "TALL", "Path": "MAPPE", "str": "TEKST"}
 TYPE_WORDS = {"integer": "et heltall", "number": "et tall", "boolean": "ja eller nei"}
 ARGUMENT_NAMES = {"query": "SPØRRING"}
-OPTION_METAVARS = {"as_of": "DATO"}
+OPTION_METAVARS = {"as_of": "DATO", "file": "FIL"}
 
 
 def _paragraphs(text: str | None) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import html
 import io
 import os
@@ -37,10 +38,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from ruamel.yaml import YAML
 
+from pipeline import filemodes
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
+from pipeline.generate import SAMPLE_NOTICE
 from pipeline.headline import norwegian_number
 from pipeline.indicators import plan_report_columns
+from pipeline.night_report import run_info
 from pipeline.profile import SCHEMAS_DIR
 from pipeline.warehouse import connect, sql_literal
 
@@ -70,6 +74,11 @@ GAP_WORDS = {"masked": MASKED_TEXT, "no_data": "ingen data"}
 ONE_DECIMAL = "#,##0.0"
 INTEGER = "#,##0"
 DATE = "DD.MM.YYYY"
+
+# OWASP's CSV-injection rule: Excel reads a field that starts with one of these as a formula
+# (tab and carriage return too, as it skips them first). Unit, sector and indicator names come
+# from the organisation export and the plan, so any text HR opens may start so.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _QUARTER = re.compile(r"^(?P<year>[0-9]{4})K(?P<quarter>[1-4])$")
 _FILE_NAMES = re.compile(r"^gevinstrapport_[0-9]{4}K[1-4]\.(xlsx|html)$")
@@ -112,6 +121,7 @@ class PlanReport:
     statuses: pd.DataFrame
     quarterly: pd.DataFrame  # indicator_id, period, value, target, status: the charts' points
     national: dict[str, float]  # quarter -> SSB's national sick-leave percentage
+    is_sample_data: bool = False  # run_info: made from the generator's sample, not real figures
 
     @property
     def year(self) -> int:
@@ -184,6 +194,8 @@ def write_deliverables(
             shutil.rmtree(staging, ignore_errors=True)
             raise
         crash_point("deliverables_built")
+        # HR's group reads the reports (files 0640, folders 0750), or only the owner without one.
+        filemodes.set_tree_mode(staging, shared=True)
         _swap_in(staging, out_dir)
     return _layout(out_dir, report.quarter, spec, marts)
 
@@ -317,6 +329,7 @@ def _plan_report(
         ).fetchone()
         municipality = row[0] or "Kommunen"
     as_of = con.execute("SELECT max(as_of) FROM load_log").fetchone()[0]
+    _, is_sample_data = run_info(con)
     return PlanReport(
         quarter=report_quarter,
         is_complete=bool(completeness[report_quarter]),
@@ -328,6 +341,7 @@ def _plan_report(
         statuses=statuses,
         quarterly=quarterly,
         national=national,
+        is_sample_data=is_sample_data,
     )
 
 
@@ -401,6 +415,8 @@ def write_workbook(path: Path, report: PlanReport, marts: dict[str, pa.Table], s
     """The workbook: the plan report first, then one sheet per mart (see sheet_rows)."""
     workbook = Workbook()
     _write_plan_sheet(workbook.active, report)
+    if report.is_sample_data:
+        _sample_banner(workbook.active)
     for mart in _present(spec, marts):
         sheet = workbook.create_sheet(mart["sheet"])
         table, note = sheet_rows(marts[mart["table"]], mart, spec)
@@ -476,6 +492,9 @@ def _write_plan_sheet(ws: Worksheet, report: PlanReport) -> None:
         cell.border = _BORDER
         _colour(cell, ind.ytd_status)
     _plan_legend(ws, len(report.indicators) + 3)
+    for row in ws.iter_rows():
+        for cell in row:
+            keep_as_text(cell)
     widths = {1: 30, 2: 26, 3: 44, 4: 20, len(headings) - 1: 10, len(headings): 22}
     for col_no in range(1, len(headings) + 1):
         ws.column_dimensions[get_column_letter(col_no)].width = widths.get(col_no, 11)
@@ -484,6 +503,19 @@ def _write_plan_sheet(ws: Worksheet, report: PlanReport) -> None:
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToHeight = 0
+
+
+def _sample_banner(ws: Worksheet) -> None:
+    """A first row above the plan table saying the figures are sample data, where nobody can
+    miss it (on screen and in print)."""
+    ws.insert_rows(1)
+    text = f"{SAMPLE_NOTICE}: eksempelkommunen fra «sickleave generate»."
+    cell = ws.cell(row=1, column=1, value=text)
+    cell.font = Font(bold=True, size=14, color="9C0006")
+    ws.row_dimensions[1].height = 24
+    ws.row_dimensions[2].height = 32  # the heading row, moved down (its height does not move)
+    ws.freeze_panes = "E3"
+    ws.oddHeader.center.text = SAMPLE_NOTICE
 
 
 def _status_cell(cell, value, status: str) -> None:
@@ -508,6 +540,23 @@ def _target_cell(cell, target) -> None:
         return
     cell.value = float(target)
     cell.number_format = ONE_DECIMAL
+
+
+def keep_as_text(cell) -> None:
+    """A text cell Excel must show as text, never evaluate: openpyxl stores any string starting
+    with '=' as a formula, so the cell is typed as text again; the quote prefix (Excel's own, not
+    shown) keeps it text when someone edits the cell."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def _formula_like_rows(column: pa.ChunkedArray) -> list[int]:
+    """Row numbers (from 0) of the texts in a column that start like a formula."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return []
+    hits = functools.reduce(pc.or_, (pc.starts_with(column, start) for start in FORMULA_START))
+    return pc.indices_nonzero(pc.fill_null(hits, False)).to_pylist()
 
 
 def _colour(cell, status: str) -> None:
@@ -557,14 +606,13 @@ def _write_mart_sheet(
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="top", wrap_text=True)
-    # An Excel cell holds a double whatever we give it; floats keep openpyxl's output plain.
-    cells = [
-        pc.cast(c, pa.float64()) if pa.types.is_decimal(c.type) and c.type.scale else c
-        for c in columns
-    ]
+    cells = [_excel_numbers(c) for c in columns]
     rows = zip(*(column.to_pylist() for column in cells), strict=True) if cells else ()
     for row in rows:
         ws.append(row)
+    for col_no, column in enumerate(columns, start=1):
+        for index in _formula_like_rows(column):
+            keep_as_text(ws.cell(row=header_row + 1 + index, column=col_no))
     for col_no, column in enumerate(columns, start=1):
         number_format = _number_format(column.type)
         if number_format and table.num_rows:
@@ -580,6 +628,15 @@ def _write_mart_sheet(
     ws.freeze_panes = f"A{header_row + 1}"
     last = get_column_letter(max(len(headings), 1))
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + table.num_rows}"
+
+
+def _excel_numbers(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An Excel cell holds a double whatever we give it, so a decimal becomes the double nearest
+    the published decimal, through its text: Arrow's direct cast divides in binary and stores
+    99.46 as 99.46000000000001 and 8.2 as 8.200000000000001."""
+    if pa.types.is_decimal(column.type) and column.type.scale:
+        return pc.cast(pc.cast(column, pa.string()), pa.float64())
+    return column
 
 
 def hr_columns(
@@ -677,7 +734,18 @@ def _csv_expression(name: str, kind: pa.DataType) -> str:
         return f"replace(CAST({name} AS VARCHAR), '.', ',')"
     if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
         return f"strftime({name}, '%d.%m.%Y')"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return csv_text_expression(name)
     return f"CAST({name} AS VARCHAR)"
+
+
+def csv_text_expression(text: str) -> str:
+    """SQL for a text field of a CSV HR opens in Excel: a leading single quote when the text
+    starts like a formula (OWASP), so Excel shows it and never evaluates it. Only text columns
+    get this: numbers stay numbers (a negative number is not a formula)."""
+    starts = ", ".join(sql_literal(start) for start in FORMULA_START)
+    quote = sql_literal("'")
+    return f"CASE WHEN left({text}, 1) IN ({starts}) THEN {quote} || {text} ELSE {text} END"
 
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -704,6 +772,8 @@ figure{margin:0;break-inside:avoid}figure svg{width:100%;height:auto;display:blo
 figcaption{font-size:.85em;color:#444}.note{font-size:.88em;color:#444}
 footer{margin-top:2em;font-size:.85em;color:#555;border-top:1px solid #ddd;padding-top:.6em}
 @media print{body{padding:0}.charts{grid-template-columns:1fr 1fr}}
+.sample{font-size:1.15em;font-weight:700;color:#9c0006;background:#ffc7ce;border:2px solid #9c0006;
+padding:.4em .7em;margin:.4em 0}
 """
 
 
@@ -722,6 +792,14 @@ def render_report_html(report: PlanReport) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_esc(title)}</title><style>{_STYLE}</style></head><body>",
         f"<header><h1>{_esc(title)}</h1>",
+        *(
+            [
+                f"<p class='sample' id='eksempeldata'>{_esc(SAMPLE_NOTICE)}: eksempelkommunen fra "
+                "«sickleave generate», ikke kommunens egne tall.</p>"
+            ]
+            if report.is_sample_data
+            else []
+        ),
         f"<p class='lead'>Målindikatorene i gevinstplanen for {_esc(quarter_label(report.quarter))}"
         f", med fjorårets kvartaler og hittil i år. {state}{computed}</p></header>",
         "<main><h2>Målindikatorer</h2>",

@@ -83,7 +83,8 @@ def build_diagnosis_marts(
 ) -> None:
     """Build diagnosis_quarterly, diagnosis_periods and nav_reconciliation in the connection.
 
-    Needs stg_nav_diagnosis, core_units, core_fact_quarter, periods and the sick_leave_pct macro;
+    Needs stg_nav_diagnosis, core_units, core_fact_quarter, periods, params (the name of the
+    municipality level) and the sick_leave_pct macro;
     creates diagnosis_groups from schemas/diagnosis_groups.yaml first.
     A quarter is flagged in nav_reconciliation when NAV's and Agresso's doctor-certified lost
     workdays differ by more than reconciliation_threshold_pct percent of NAV's figure.

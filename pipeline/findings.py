@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 ERROR = "error"  # the row or file was not loaded
@@ -37,3 +38,37 @@ class Finding:
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """The findings as a DataFrame with the stable column order (empty frame when none)."""
     return pd.DataFrame([f.as_row() for f in findings], columns=FINDING_COLUMNS)
+
+
+# A rule broken by more lines than this in one file is one finding with the count and the first
+# lines: a million copies of one row must cost one finding, not a million (the report, the log
+# and validation_findings stay readable, and building them stays cheap).
+LINES_PER_RULE = 20
+LINES_SHOWN = 10
+
+
+def line_findings(
+    source: str,
+    file: str,
+    lines,
+    column: str | None,
+    severity: str,
+    rule: str,
+    message: str,
+) -> list[Finding]:
+    """Findings for the lines (in file order; a list, array or Series) that broke one rule: one
+    per line, or, beyond LINES_PER_RULE lines, one finding at the first line that says how many
+    lines and which come first (extra: count, lines)."""
+    count = len(lines)
+    first = [int(line) for line in np.asarray(lines)[: LINES_PER_RULE + 1]]
+    if count <= LINES_PER_RULE:
+        return [Finding(source, file, line, column, severity, rule, message) for line in first]
+    shown = ", ".join(str(line) for line in first[:LINES_SHOWN])
+    summary = f" Gjelder {norwegian_count(count)} linjer (linje {shown} …)."
+    extra = {"count": count, "lines": first[:LINES_SHOWN]}
+    return [Finding(source, file, first[0], column, severity, rule, message + summary, extra)]
+
+
+def norwegian_count(number: int) -> str:
+    """1000000 -> '1 000 000' (Norwegian thousands separator)."""
+    return f"{number:,}".replace(",", "\u00a0")

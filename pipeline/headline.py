@@ -14,6 +14,7 @@ def norwegian_number(value: Decimal | float | None, decimals: int = 1) -> str:
 
 
 def print_headline(summary) -> None:
+    from pipeline.generate import SAMPLE_NOTICE
     from pipeline.night_report import latest_figures  # shares the query with the night report
 
     figures = latest_figures(summary.analytics_path)
@@ -35,8 +36,12 @@ def print_headline(summary) -> None:
     if reports:
         for path in sorted(reports.glob("gevinstrapport_*")):
             print(f"  Gevinstrapport for HR: {path}")
+    if figures["is_sample_data"]:
+        print(f"  {SAMPLE_NOTICE} (eksempelkommunen fra «sickleave generate»).")
     print(f"Sykefravær {latest}:")
+    threshold = figures["mask_threshold"]
+    hidden = f"skjult (færre enn {threshold} personer)" if threshold else "skjult"
     for level, name, pct, masked in rows:
-        shown = "skjult (færre enn 5)" if masked else f"{norwegian_number(pct)} %"
+        shown = hidden if masked else f"{norwegian_number(pct)} %"
         indent = "    " if level == "sector" else "  "
         print(f"{indent}{name}: {shown}")

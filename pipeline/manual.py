@@ -25,8 +25,9 @@ import pyarrow.compute as pc
 from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, Finding
 from pipeline.plan import MANUAL_MEASURE, Plan
-from pipeline.profile import Dialect, load_profile
-from pipeline.read import decode, read_csv_text
+from pipeline.profile import Dialect, Limits, load_profile
+from pipeline.rawfile import folder_files
+from pipeline.read import read_csv_file
 
 SOURCE = "manual"
 HEADERS = {"indicator": "Indikator", "period": "Periode", "value": "Verdi", "comment": "Kommentar"}
@@ -212,17 +213,19 @@ def _finding(row: pd.Series, rule: str, indicator: str, period: str, value: str,
 
 
 def read_manual_measurements(
-    folder: Path, plan: Plan, dialect: Dialect | None = None
+    folder: Path, plan: Plan, dialect: Dialect | None = None, limits: Limits | None = None
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Read every `*.csv` in the folder (name order) and parse them together, so a later file can
     correct an earlier one. A file that cannot be read as a whole is rejected with a finding."""
-    dialect = dialect or load_profile().dialect
+    if dialect is None or limits is None:
+        profile = load_profile()
+        dialect, limits = dialect or profile.dialect, limits or profile.limits
     frames, findings = [], []
-    for path in sorted(Path(folder).glob("*.csv")):
-        frame, problem = _read_file(path, dialect)
-        if problem:
-            findings.append(problem)
-        else:
+    # Regular files only, never through a link (the night reports the other entries).
+    for path in [p for p in folder_files(folder)[0] if p.suffix.lower() == ".csv"]:
+        frame, file_findings = _read_file(path, dialect, limits)
+        findings += file_findings
+        if frame is not None:
             frames.append(frame)
     if not frames:
         empty = pd.DataFrame(columns=[*REQUIRED_HEADERS, "source_file", "source_line"], dtype=str)
@@ -233,15 +236,17 @@ def read_manual_measurements(
     return measurements, findings + row_findings
 
 
-def _read_file(path: Path, dialect: Dialect) -> tuple[pd.DataFrame | None, Finding | None]:
+def _read_file(
+    path: Path, dialect: Dialect, limits: Limits
+) -> tuple[pd.DataFrame | None, list[Finding]]:
     def rejected(rule: str, message: str, column: str | None = None):
-        return None, Finding(SOURCE, path.name, None, column, ERROR, rule, message)
+        return None, [Finding(SOURCE, path.name, None, column, ERROR, rule, message)]
 
     try:
-        text, _ = decode(path.read_bytes(), dialect.encodings)
-        frame = read_csv_text(text, dialect)
+        csv_file = read_csv_file(path, dialect, limits, SOURCE)
     except FileRejected as exc:
         return rejected(f"manual_{exc.rule}", exc.reason)
+    frame = csv_file.frame
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [h for h in REQUIRED_HEADERS if h not in frame.columns]
     if missing:
@@ -253,4 +258,4 @@ def _read_file(path: Path, dialect: Dialect) -> tuple[pd.DataFrame | None, Findi
         )
     frame["source_file"] = path.name
     frame["source_line"] = frame.index  # the line in the file (see read.number_lines)
-    return frame, None
+    return frame, csv_file.findings

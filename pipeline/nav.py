@@ -11,6 +11,7 @@ NAV hides small figures ("prikking"): a masked cell is known-unknown. It becomes
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,9 +27,10 @@ from pipeline.diagnosis_groups import (
     load_diagnosis_groups,
 )
 from pipeline.errors import FileRejected
-from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.findings import ERROR, WARNING, Finding, line_findings
 from pipeline.profile import Dialect, Profile, Source, load_profile
-from pipeline.read import decode, read_csv_text, unknown_column_findings
+from pipeline.rawfile import folder_files
+from pipeline.read import decode, read_csv_file, read_csv_text, unknown_column_findings
 
 SOURCE = "nav_diagnosis"
 
@@ -89,12 +91,12 @@ def read_nav_diagnosis(
     path = Path(path)
     profile = profile or load_profile()
     try:
-        text, _ = decode_bytes(path.read_bytes(), profile.dialect.encodings)
-        raw = read_text_frame(text, profile.dialect)
+        csv_file = read_csv_file(path, profile.dialect, profile.limits, SOURCE)
     except NavFileError as exc:
         finding = Finding(SOURCE, path.name, None, exc.column, ERROR, exc.rule, str(exc))
         return empty_staging_frame(), [finding]
-    return parse_nav_diagnosis(raw, path.name, profile, catalogue)
+    frame, findings = parse_nav_diagnosis(csv_file.frame, path.name, profile, catalogue)
+    return frame, csv_file.findings + findings
 
 
 def read_nav_folder(
@@ -107,7 +109,8 @@ def read_nav_folder(
     """
     profile = profile or load_profile()
     source = profile.source(SOURCE)
-    paths = sorted({p for pattern in source.patterns for p in Path(folder).glob(pattern)})
+    # Regular files only, never through a link (the night reports the other entries).
+    paths = [p for p in folder_files(folder)[0] if _matches_any(p, source.patterns)]
     frames, findings = [], []
     for path in paths:
         frame, file_findings = read_nav_diagnosis(path, profile, catalogue)
@@ -128,6 +131,10 @@ def read_nav_folder(
         )
     )
     return combined[~duplicate].reset_index(drop=True), findings
+
+
+def _matches_any(path: Path, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns)
 
 
 # --- parsing and validation of a DataFrame of strings ----------------------------------------
@@ -422,10 +429,28 @@ def _norwegian(number: float) -> str:
 def _row_findings(
     rows: pd.DataFrame, column: str | None, severity: str, rule: str, message: str
 ) -> list[Finding]:
+    """A finding per row, per file; many rows of a file are one finding with their count."""
     return [
-        Finding(SOURCE, str(f), int(line), column, severity, rule, message)
-        for f, line in zip(rows["source_file"], rows["source_line"], strict=True)
+        finding
+        for file, lines in rows.groupby("source_file", sort=False)["source_line"]
+        for finding in line_findings(
+            SOURCE, str(file), lines.to_numpy(), column, severity, rule, message
+        )
     ]
+
+
+def drop_unknown_scopes(
+    frame: pd.DataFrame, organisation: pd.DataFrame | None, profile: Profile | None = None
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """The NAV rows whose scope the staged organisation file knows, and the findings (file, line,
+    column) for the other rows (check_scopes), which are held out like any row with an error.
+    Without an organisation file there is nothing to check against: every row stays."""
+    if organisation is None or organisation.empty or frame.empty:
+        return frame, []
+    sectors = organisation["sector_code"].dropna()
+    org_numbers = organisation.get("org_number", pd.Series(dtype="string")).dropna()
+    unknown, findings = _scope_check(frame, sectors, org_numbers, profile)
+    return frame[~unknown].reset_index(drop=True), findings
 
 
 def check_scopes(
@@ -436,15 +461,25 @@ def check_scopes(
 ) -> list[Finding]:
     """A finding for every row whose scope is not in the organisation file: a sector code that is
     not a Sektor there, or an organisation number that is not an Orgnr there ('Alle' always is)."""
+    return _scope_check(frame, known_sector_codes, known_org_numbers, profile)[1]
+
+
+def _scope_check(
+    frame: pd.DataFrame,
+    known_sector_codes: Iterable[str],
+    known_org_numbers: Iterable[str],
+    profile: Profile | None,
+) -> tuple[pd.Series, list[Finding]]:
+    """(rows with an unknown scope, their findings); many rows of a rule may share a finding."""
     columns = (profile or load_profile()).source(SOURCE).columns
     sectors = {str(s).strip() for s in known_sector_codes}
     orgs = {"".join(str(o).split()) for o in known_org_numbers}
     kind, code = frame["scope_kind"], frame["scope_code"]
-    unknown_sector = (kind == "sector") & ~code.isin(sectors)
-    unknown_org = (kind == "orgnr") & ~code.isin(orgs)
-    return [
+    unknown_sector = ((kind == "sector") & ~code.isin(sectors)).fillna(False).astype(bool)
+    unknown_org = ((kind == "orgnr") & ~code.isin(orgs)).fillna(False).astype(bool)
+    return unknown_sector | unknown_org, [
         *_row_findings(
-            frame[unknown_sector.fillna(False)],
+            frame[unknown_sector],
             columns["scope_code"].header,
             ERROR,
             "scope_unknown",
@@ -452,7 +487,7 @@ def check_scopes(
             "sektoren inn i organisasjonsfilen.",
         ),
         *_row_findings(
-            frame[unknown_org.fillna(False)],
+            frame[unknown_org],
             columns["org_number"].header,
             ERROR,
             "scope_unknown",

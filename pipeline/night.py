@@ -25,20 +25,20 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import archive, night_report, steps
 from pipeline import fingerprint as fp
-from pipeline import night_report, steps
-from pipeline.alerts import alert_rejected_files
+from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.deliver import write_deliverables
 from pipeline.errors import UserError
 from pipeline.findings import ERROR, Finding
 from pipeline.manual import read_manual_measurements
 from pipeline.nav import read_nav_folder
 from pipeline.plan import load_plan
-from pipeline.privacy import load_or_create_key
+from pipeline.privacy import open_night_key, record_night_key
 from pipeline.profile import load_profile
 from pipeline.settings import Settings
 
@@ -60,6 +60,7 @@ class NightlySummary:
     errors: int
     skipped: bool = False  # inputs unchanged since the last publish: nothing read or computed
     reports_dir: Path | None = None  # HR's deliverables (gevinstrapport, CSV, Parquet)
+    warnings: list[str] = field(default_factory=list)  # for log, summary and alert (lost key)
 
 
 class AfterPublishFailed(Exception):
@@ -154,14 +155,21 @@ def run_night(
             log.warning("fjernet %s, etterlatt av en avbrutt kjøring", leftover.name)
         recover_broken_database(ctx)
         previous_run = fp.read_last_run(ctx.warehouse_dir)
+        # Before the quiet-night check: a lost key is said on every night until one publishes.
+        night_key = open_night_key(ctx.warehouse_dir)
+        warnings = [night_key.warning] if night_key.warning else []
+        for warning in warnings:
+            log.warning(warning)
         fingerprint = on_stage("fingerprint", fingerprint_inputs, ctx, profile.path, plan_path)
         if not force and unchanged_since_last_run(ctx, fingerprint):
             summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
+            summary.warnings = warnings
             finish_night(ctx, summary, [], [], previous_run, artifacts)
             return summary
         summary, loaded, findings = _compute(
-            ctx, profile, plan_path, fingerprint, on_stage, measure
+            ctx, profile, plan_path, fingerprint, on_stage, measure, night_key
         )
+        summary.warnings = warnings
         try:
             finish_night(ctx, summary, loaded, findings, previous_run, artifacts)
         except Exception as exc:
@@ -169,9 +177,11 @@ def run_night(
         return summary
 
 
-def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure) -> tuple:
+def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key) -> tuple:
     """The night proper, once the quiet-night check said there is work to do."""
-    loaded, extra, findings = _read_inputs(ctx, profile, plan_path, on_stage, measure)
+    loaded, extra, findings = _read_inputs(
+        ctx, profile, plan_path, fingerprint, on_stage, measure, night_key.key
+    )
     quality = on_stage(
         "load-transform",
         load_and_transform,
@@ -186,11 +196,12 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure) -> tuple:
     findings += quality
     with measure("publish"):
         path = on_stage("publish", publish, ctx, findings, loaded)
+    record_night_key(ctx.warehouse_dir, night_key)  # the warehouse is now this key's
     summary = NightlySummary(
         run_id=ctx.run_id,
         as_of=ctx.as_of,
         analytics_path=path,
-        files_read=len(loaded),
+        files_read=steps.files_read(fingerprint["raw_files"], profile),
         files_rejected=sum(1 for lf in loaded if lf.rejected_reason),
         rows_loaded=sum(lf.rows_loaded for lf in loaded),
         findings=len(findings),
@@ -215,42 +226,38 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure) -> tuple:
     return summary, loaded, findings
 
 
-def _read_inputs(ctx, profile, plan_path, on_stage, measure) -> tuple:
+def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: bytes) -> tuple:
     """Read, validate and protect every input: the Agresso files one by one (organisation first,
-    it says which units exist), then NAV, the reference series and the manual measurements.
+    it says which units exist; each content once, by the digests the fingerprint took), then
+    NAV, the reference series and the manual measurements.
     Returns the loaded files, the extra staging frames and the findings."""
     with measure("read"):
-        key = load_or_create_key()
-        previous = steps.previous_load_log(ctx.analytics_path)
         files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
         loaded = steps.unexpected_files(ctx.raw_dir, profile)
+    digests = fp.digests(fingerprint, ctx.raw_dir)
 
     def read_all(source: str, units: set[str] | None) -> list[steps.LoadedFile]:
-        out = []
-        for path in files[source]:
-            with measure("read"):
-                rows = steps.previous_export_rows(previous, source, steps.file_digest(path))
-            out.append(
-                on_stage(
-                    "read",
-                    read_file,
-                    path,
-                    source,
-                    profile,
-                    key,
-                    units,
-                    rows,
-                    measure,
-                    label=f"les {source}: {path.name}",
-                )
+        def read_one(path: Path, digest: str) -> steps.LoadedFile:
+            return on_stage(
+                "read",
+                read_file,
+                path,
+                source,
+                profile,
+                key,
+                units,
+                digest,
+                measure,
+                label=f"les {source}: {path.name}",
             )
-        return out
+
+        return steps.read_each_content_once(files[source], source, digests, read_one)
 
     org = read_all("organisation", None)
     units = steps.known_units_from(org)
     loaded += org + read_all("employments", units) + read_all("absences", units)
     with measure("read"):
-        steps.settle_history(loaded, previous, ctx.started_at)
+        steps.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
         for lf in loaded:
             if lf.rejected_reason:
                 steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
@@ -280,13 +287,13 @@ def read_file(
     profile,
     key: bytes,
     known_units: set[str] | None,
-    previous_rows: int | None,
+    digest: str | None,
     measure: steps.Measure = steps.unmeasured,
 ) -> steps.LoadedFile:
     """Read, validate and protect one Agresso file, and log what it gave."""
     started = time.perf_counter()
     loaded = steps.read_and_validate(
-        path, source, profile, key, known_units, previous_rows, measure=measure
+        path, source, profile, key, known_units, digest, measure=measure
     )
     # Each finding in the run's log (values are never in a finding), a screenful per file;
     # the validation report and validation_findings hold them all.
@@ -394,16 +401,28 @@ def deliver(analytics_path: Path, out_dir: Path, municipality: str | None) -> Pa
 
 
 def fingerprint_inputs(ctx: steps.RunContext, profile_path: Path, plan_path: Path | None):
-    """Fingerprint of the night's inputs (raw files, as-of, profile, plan, code, settings)."""
+    """Fingerprint of the night's inputs (raw files, as-of, profile, the plan the night uses,
+    code and schemas, settings). Every raw file is hashed here, once a night; contents the
+    archive has not seen before are entered in its record (data/raw/.arkiv.json) first, so the
+    fingerprint says which export is newer as well."""
+    manifest = fp.raw_manifest(ctx.raw_dir)
+    record = archive.record_arrivals(
+        ctx.raw_dir,
+        [(f["path"], f["sha256"]) for f in manifest],
+        ctx.started_at,
+        earlier=lambda: steps.first_seen_in_load_log(ctx.analytics_path),
+    )
     return fp.input_fingerprint(
         ctx.raw_dir,
         ctx.as_of,
         profile_path,
-        plan_path=plan_path,
+        plan_path,
         settings={
             "mask_threshold": ctx.mask_threshold,
             "municipality_name": ctx.municipality_name,
         },
+        manifest=manifest,
+        first_seen=record,
     )
 
 
@@ -520,6 +539,7 @@ def finish_night(
     """The rejected-files alert for a night that published; the night's artifacts when a caller
     keeps them (the Prefect flow), for quiet nights too, against the publish before this night."""
     rejected = [(lf.path.name, lf.rejected_reason) for lf in loaded if lf.rejected_reason]
+    alert_night_warnings(ctx.as_of, ctx.run_id, summary.warnings)
     if not summary.skipped:
         alert_rejected_files(ctx.as_of, ctx.run_id, rejected, summary.files_read)
     if artifacts is None:
@@ -539,6 +559,7 @@ def finish_night(
         current=figures,
         previous=(previous_run or {}).get("headline"),
         previous_run=previous_run,
+        warnings=summary.warnings,
     )
     artifacts(
         night_report.status_table(figures) if figures else [],

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.findings import ERROR, Finding
+from pipeline.generate import SAMPLE_NOTICE
 from pipeline.headline import norwegian_number
 from pipeline.warehouse import connect
 
@@ -24,10 +25,12 @@ def latest_figures(analytics_path: Path) -> dict[str, Any]:
     """Municipality and sector figures of the latest quarter in the published database.
 
     The latest complete quarter when there is one (as the run's headline), else the latest.
-    Percentages are kept as decimal strings ("11.1") so they survive JSON exactly.
+    Percentages are kept as decimal strings ("11.1") so they survive JSON exactly. With them the
+    masking threshold the figures were masked with and whether they are sample data (run_info).
     """
     con = connect(Path(analytics_path), read_only=True)
     try:
+        mask_threshold, is_sample = run_info(con)
         quarter, is_complete = con.execute(
             "SELECT quarter, is_complete FROM quarters "
             "ORDER BY is_complete DESC, quarter DESC LIMIT 1"
@@ -52,7 +55,25 @@ def latest_figures(analytics_path: Path) -> dict[str, Any]:
         )
         row.update({"persons": persons, "is_masked": bool(masked)})
         figures.append(row)
-    return {"quarter": quarter, "is_complete": bool(is_complete), "rows": figures}
+    return {
+        "quarter": quarter,
+        "is_complete": bool(is_complete),
+        "rows": figures,
+        "mask_threshold": mask_threshold,
+        "is_sample_data": is_sample,
+    }
+
+
+def run_info(con) -> tuple[int | None, bool]:
+    """(masking threshold, sample data?) from the published run_info table; (None, False) for a
+    database published before the table existed."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'run_info'"
+    ).fetchone()[0]
+    if not found:
+        return None, False
+    row = con.execute("SELECT mask_threshold, is_sample_data FROM run_info").fetchone()
+    return (row[0], bool(row[1])) if row else (None, False)
 
 
 def _pct(value: str | None, masked: bool) -> str:
@@ -133,14 +154,23 @@ def summary_markdown(
     current: dict[str, Any] | None,
     previous: dict[str, Any] | None,
     previous_run: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
 ) -> str:
     """The night summary in Norwegian markdown: status, counts, rejected files, findings per
     rule and the headline figures against the previous publish.
 
     `night` is the run's date as shown (dd.mm.yyyy), `as_of` likewise; `previous_run` is the last
-    publish's record (run_id, finished_at), `previous` its figures.
+    publish's record (run_id, finished_at), `previous` its figures. `warnings` (such as a lost
+    pseudonymisation key) come first, where nobody can miss them.
     """
     lines = [f"# Nattkjøring sykefravær {night}", ""]
+    for warning in warnings or []:
+        lines += [f"> **Advarsel:** {warning}", ""]
+    if current and current.get("is_sample_data"):
+        lines += [
+            f"**{SAMPLE_NOTICE}**: inndataene er eksempelkommunen fra `sickleave generate`.",
+            "",
+        ]
     if skipped:
         since = ""
         if previous_run:

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline import filemodes
 from pipeline.errors import UserError
 
 
 def check_directories(raw_dir: Path, warehouse_dir: Path) -> None:
+    """The night's folders, checked before anything is read; from here on everything the process
+    creates is owner-only unless it is published (pipeline/filemodes.py)."""
+    filemodes.restrict_umask()
+    filemodes.share_group()  # an unknown group is a sentence now, not a failure after the build
     if not raw_dir.is_dir():
         raise UserError(
             f"Fant ikke mappen for inndata {raw_dir}. Oppgi riktig mappe med --raw-dir."
         )
     try:
-        warehouse_dir.mkdir(parents=True, exist_ok=True)
+        # Shared: the share group reaches analytics.duckdb; internal.duckdb stays 0600 inside.
+        filemodes.make_dir(warehouse_dir, shared=True)
     except OSError as exc:
         raise UserError(
             f"Kan ikke lage databasemappen {warehouse_dir} ({exc.strerror}). "

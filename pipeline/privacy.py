@@ -4,6 +4,10 @@ HMAC-SHA256 with a secret key: without the key nobody can test guesses of resour
 against the pseudonyms. The key comes from $SICKLEAVE_PSEUDONYM_KEY, or from a key file created on
 first use with owner-only permissions outside the repository ($SICKLEAVE_KEY_FILE, default
 ~/.config/sickleave/pseudonym.key).
+
+A new key gives every person a new pseudonym. The warehouse records which key built it (a key id:
+an HMAC of a fixed text, which reveals nothing about the key), so a key file deleted or replaced
+between nights is noticed and said loudly instead of being replaced in silence.
 """
 
 from __future__ import annotations
@@ -11,14 +15,22 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline import filemodes
 from pipeline.errors import UserError
+from pipeline.fingerprint import LAST_RUN_FILE
+from pipeline.warehouse import ANALYTICS_DB, INTERNAL_DB
 
 KEY_ENV = "SICKLEAVE_PSEUDONYM_KEY"
 KEY_FILE_ENV = "SICKLEAVE_KEY_FILE"
+# Beside the databases: the id of the key the warehouse was last built with.
+KEY_ID_FILE = "pseudonym_key.id"
+# Files whose presence means a warehouse was built before (with some key).
+BUILT_FILES = (INTERNAL_DB, ANALYTICS_DB, LAST_RUN_FILE)
 
 
 def key_file_path() -> Path:
@@ -28,26 +40,83 @@ def key_file_path() -> Path:
 
 def load_or_create_key() -> bytes:
     """The pseudonymisation key: from the environment, else the key file (created if absent)."""
+    return _load_or_create()[0]
+
+
+def _load_or_create() -> tuple[bytes, bool]:
+    """The key and whether a new key file was created just now."""
     if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV].encode("utf-8")
+        return os.environ[KEY_ENV].encode("utf-8"), False
     path = key_file_path()
     try:
         if path.exists():
             key = path.read_text(encoding="ascii").strip()
             if len(key) < 32:
                 raise UserError(f"Nøkkelfilen {path} er for kort; slett den for å lage en ny.")
-            return key.encode("ascii")
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return key.encode("ascii"), False
+        path.parent.mkdir(parents=True, exist_ok=True, mode=filemodes.PRIVATE_DIR)
         key = secrets.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, filemodes.PRIVATE_FILE)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(key + "\n")
-        return key.encode("ascii")
+        return key.encode("ascii"), True
     except OSError as exc:
         raise UserError(
             f"Kan ikke lese eller lage pseudonymiseringsnøkkelen {path} ({exc.strerror}). "
             f"Sett {KEY_ENV} eller {KEY_FILE_ENV} til et sted du kan skrive."
         ) from None
+
+
+def key_id(key: bytes) -> str:
+    """A short id of a key for telling keys apart; it cannot be turned back into the key."""
+    return hmac.digest(key, b"sickleave pseudonym key id", "sha256").hex()[:16]
+
+
+@dataclass(frozen=True)
+class NightKey:
+    """The night's key and what happened to it: `replaced` when the warehouse was built with
+    another key (its key file deleted or exchanged, or the key in the environment changed)."""
+
+    key: bytes
+    key_id: str
+    created: bool  # a new key file was written this night
+    replaced: bool
+    source: str  # the key file, or the environment variable
+
+    @property
+    def warning(self) -> str | None:
+        """The Norwegian sentence for log, night summary and alert when the key was replaced."""
+        if not self.replaced:
+            return None
+        how = "er borte, og en ny nøkkel er laget" if self.created else "er byttet ut"
+        return (
+            f"Pseudonymiseringsnøkkelen ({self.source}) {how}: alle pseudonymer i "
+            "databasen er nye fra denne natten, og pseudonymer fra før kan ikke lenger kobles. "
+            "Var det ikke meningen, stopp nattjobben og legg tilbake nøkkelen fra "
+            "sikkerhetskopien (se README, «Nøkkelen: sikkerhetskopi og bytte»)."
+        )
+
+
+def open_night_key(warehouse_dir: Path) -> NightKey:
+    """The key for a night on this warehouse, compared with the key it was built with before."""
+    key, created = _load_or_create()
+    current = key_id(key)
+    warehouse_dir = Path(warehouse_dir)
+    try:
+        recorded = (warehouse_dir / KEY_ID_FILE).read_text(encoding="ascii").strip() or None
+    except OSError:
+        recorded = None
+    built_before = any((warehouse_dir / name).exists() for name in BUILT_FILES)
+    # A warehouse from before the key id was recorded: a key file made just now is a lost one.
+    replaced = recorded != current if recorded else created and built_before
+    source = KEY_ENV if os.environ.get(KEY_ENV) else str(key_file_path())
+    return NightKey(key, current, created, replaced, source)
+
+
+def record_night_key(warehouse_dir: Path, night_key: NightKey) -> None:
+    """Record the key the warehouse is now built with; call it after the publish, so a night
+    that fails after a key change says it again the next night."""
+    filemodes.write_text(Path(warehouse_dir) / KEY_ID_FILE, night_key.key_id + "\n")
 
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:

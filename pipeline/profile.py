@@ -7,8 +7,9 @@ export says "Ansattnr" instead of "Ressursnr" writes a profile, not code.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -35,6 +36,39 @@ class Column:
     allow_empty: bool  # a required column whose value may be empty (e.g. open end date)
     personal: bool  # names, identity numbers, free text: dropped on reading, never stored
     identifies_person: bool  # pseudonymised before anything is written
+    decimals: int | None = None  # number columns: most decimals a value may have
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a source can plausibly hold: a row with a date outside [earliest, latest] or a
+    period (from-to) longer than longest_days is quarantined, never loaded (a typo like 1900 for
+    2019 would otherwise stretch every report back a century)."""
+
+    earliest: dt.date = dt.date(1900, 1, 1)
+    latest: dt.date = dt.date(9999, 12, 31)
+    longest_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big an input may be before it is rejected unread: every check runs on the raw bytes
+    (or, for Excel, on the zip directory and the sheet's cell references) before anything is
+    parsed, so one hostile or broken file costs seconds and little memory, never the night."""
+
+    max_file_mb: float = 1024
+    max_rows: int = 20_000_000
+    max_columns: int = 200
+    max_excel_uncompressed_mb: float = 200
+    max_excel_cells: int = 5_000_000
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_excel_uncompressed_bytes(self) -> int:
+        return int(self.max_excel_uncompressed_mb * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -45,6 +79,7 @@ class Source:
     description: str
     columns: dict[str, Column]
     replaces: str = "period"  # how a newer export replaces older ones: "period" or "snapshot"
+    dates: DateWindow = field(default_factory=DateWindow)
 
     def header_map(self) -> dict[str, str]:
         """Header text in the file -> canonical column name."""
@@ -71,6 +106,7 @@ class Profile:
     dialect: Dialect
     absence_codes: dict[str, str]
     sources: dict[str, Source]
+    limits: Limits = field(default_factory=Limits)
 
     def source(self, name: str) -> Source:
         try:
@@ -94,7 +130,7 @@ def load_profile(path: Path | None = None) -> Profile:
         raise ProfileError(f"Fant ikke kildeprofilen {path}. Sjekk stien eller SICKLEAVE_PROFILE.")
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except YAMLError as exc:
+    except (YAMLError, ValueError) as exc:  # ValueError: a date like 2000-13-01
         mark = getattr(exc, "problem_mark", None)
         where = f" på linje {mark.line + 1}" if mark else ""
         raise ProfileError(f"Kildeprofilen {path} er ikke gyldig YAML{where}: {exc}") from None
@@ -139,6 +175,7 @@ def load_profile(path: Path | None = None) -> Profile:
                 allow_empty=bool(c.get("allow_empty", False)),
                 personal=bool(c.get("personal", False)),
                 identifies_person=bool(c.get("identifies_person", False)),
+                decimals=_optional_int(c.get("decimals"), path, f"{sname}.columns.{cname}"),
             )
         sources[sname] = Source(
             name=sname,
@@ -147,6 +184,7 @@ def load_profile(path: Path | None = None) -> Profile:
             description=str(s.get("description", "")),
             columns=cols,
             replaces=str(s.get("replaces", "period")),
+            dates=_date_window(s.get("dates") or {}, path, sname),
         )
         if sources[sname].replaces not in {"period", "snapshot"}:
             raise ProfileError(
@@ -158,4 +196,51 @@ def load_profile(path: Path | None = None) -> Profile:
         dialect=dialect,
         absence_codes=codes,
         sources=sources,
+        limits=_limits(data.get("limits") or {}, path),
     )
+
+
+def _optional_int(value, path: Path, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProfileError(f"Kildeprofilen {path}: {where} må være et heltall (0 eller mer).")
+    return value
+
+
+def _date_window(data: dict, path: Path, source: str) -> DateWindow:
+    default = DateWindow()
+    try:
+        window = DateWindow(
+            earliest=_date(data.get("earliest", default.earliest)),
+            latest=_date(data.get("latest", default.latest)),
+            longest_days=_optional_int(data.get("longest_days"), path, f"{source}.dates"),
+        )
+    except (TypeError, ValueError):
+        raise ProfileError(
+            f"Kildeprofilen {path}: sources.{source}.dates må ha datoer på formen ÅÅÅÅ-MM-DD."
+        ) from None
+    if window.earliest > window.latest:
+        raise ProfileError(
+            f"Kildeprofilen {path}: sources.{source}.dates: earliest er etter latest."
+        )
+    return window
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _limits(data: dict, path: Path) -> Limits:
+    unknown = sorted(set(data) - set(Limits.__dataclass_fields__))
+    if unknown:
+        raise ProfileError(
+            f"Kildeprofilen {path}: limits.{unknown[0]} er ukjent; bruk "
+            f"{', '.join(Limits.__dataclass_fields__)}."
+        )
+    values = {}
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ProfileError(f"Kildeprofilen {path}: limits.{key} må være et positivt tall.")
+        values[key] = value
+    return Limits(**values)

@@ -18,8 +18,15 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import FileRejected
-from pipeline.findings import ERROR, WARNING, Finding
-from pipeline.profile import Dialect, Profile, Source
+from pipeline.findings import ERROR, WARNING, Finding, line_findings
+from pipeline.profile import Dialect, Limits, Profile, Source
+from pipeline.rawfile import (
+    check_workbook,
+    checked_text,
+    read_regular_file,
+    refuse_non_text,
+    unknown_encoding,
+)
 
 MISSING_MARKERS = {"", "-"}
 
@@ -43,30 +50,43 @@ def decode(raw: bytes, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> tupl
     """Decode bytes with the first encoding that accepts them all; a BOM decides at once.
 
     Windows-1252 accepts almost any byte, so it is tried last: a UTF-8 file is always read as UTF-8.
+    For the profile's CSV exports, read_csv_file decides line by line instead (rawfile.py).
     """
+    refuse_non_text(raw)
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRejected(
-            "Filen er lagret som UTF-16 (Unicode). Lagre den på nytt som CSV (semikolondelt) "
-            "i UTF-8 eller Windows-1252 og legg den inn igjen.",
-            rule="encoding_utf16",
-        )
-    if b"\x00" in raw[:4096] or raw.startswith(b"%PDF") or raw.startswith(b"PK\x03\x04"):
-        raise FileRejected(
-            "Filen er ikke en tekstfil (CSV). Eksporter rapporten som semikolondelt CSV og "
-            "legg den inn igjen.",
-            rule="not_text",
-        )
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise unknown_encoding(encodings) from None
     for encoding in encodings:
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise FileRejected(
-        f"Filen kan ikke leses med tegnsettene {', '.join(encodings)}. Lagre den som UTF-8.",
-        rule="encoding_unknown",
-    )
+    raise unknown_encoding(encodings)
+
+
+@dataclass
+class CsvFile:
+    """A CSV export parsed into strings, with what the byte checks found on the way."""
+
+    frame: pd.DataFrame  # strings, headers stripped, indexed by line (read.number_lines)
+    encoding: str
+    findings: list[Finding]
+    lines_left_out: int  # lines quarantined before parsing (wrong field count or encoding)
+
+
+def read_csv_file(
+    path: Path, dialect: Dialect, limits: Limits, source: str, skip: Collection[str] = ()
+) -> CsvFile:
+    """Read one CSV export safely: a regular file within the profile's limits, every line checked
+    for its field count and encoding on the raw bytes (rawfile.checked_text), then parsed.
+    Raises FileRejected when the file cannot be used as a whole."""
+    raw = read_regular_file(path, limits)
+    checked = checked_text(raw, dialect, limits, source, Path(path).name)
+    del raw  # the text is all that is needed from here; a big file should not be held twice
+    frame = read_csv_text(checked.text, dialect, skip)
+    return CsvFile(frame, checked.encoding, checked.findings, checked.lines_left_out)
 
 
 def read_csv_text(text: str, dialect: Dialect, skip: Collection[str] = ()) -> pd.DataFrame:
@@ -107,6 +127,7 @@ def read_csv_text(text: str, dialect: Dialect, skip: Collection[str] = ()) -> pd
             quoting=csv.QUOTE_MINIMAL,
             engine="c",
             on_bad_lines="error",
+            index_col=False,  # never take a first column as the index (a stray ";" shifts all)
             skip_blank_lines=False,  # keep rows one-to-one with lines; blanks dropped below
             usecols=wanted if skip else None,
         )
@@ -165,9 +186,9 @@ def number_lines(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(index=candidates.index[candidates.apply(blank).all(axis=1).to_numpy()])
 
 
-def _read_excel(path: Path, dialect: Dialect) -> pd.DataFrame:
+def _read_excel(raw: bytes, dialect: Dialect) -> pd.DataFrame:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine")
+        sheets = pd.read_excel(io.BytesIO(raw), sheet_name=None, dtype=object, engine="calamine")
     except Exception as exc:  # calamine raises its own error types for broken workbooks
         raise FileRejected(
             f"Excel-filen kan ikke åpnes ({type(exc).__name__}). Lagre den på nytt som .xlsx.",
@@ -191,8 +212,9 @@ def _read_excel(path: Path, dialect: Dialect) -> pd.DataFrame:
         if isinstance(value, pd.Timestamp | dt.date):
             return pd.Timestamp(value).strftime(dialect.date_format)
         if isinstance(value, float):
-            text = f"{value:.6f}".rstrip("0").rstrip(".")
-            return text.replace(".", dialect.decimal)
+            # All the digits the value has, so a tiny or over-precise number is seen as such by
+            # the number check (never rounded to 0 here).
+            return f"{value:.15g}".replace(".", dialect.decimal)
         return str(value).strip()
 
     return number_lines(frame.apply(lambda col: col.map(to_text)).astype(str))
@@ -202,14 +224,17 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
     """Read one file of a source into canonical typed columns, or raise FileRejected."""
     path = Path(path)
     personal = [c.header for c in source.columns.values() if c.personal]
+    findings: list[Finding] = []
+    left_out = 0
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        raw_frame, encoding = _read_excel(path, profile.dialect), "xlsx"
+        raw = read_regular_file(path, profile.limits)
+        check_workbook(raw, profile.limits)
+        raw_frame, encoding = _read_excel(raw, profile.dialect), "xlsx"
+        del raw
     else:
-        raw = path.read_bytes()
-        if not raw.strip():
-            raise FileRejected("Filen er tom. Ta ut rapporten på nytt.", rule="file_empty")
-        text, encoding = decode(raw, profile.dialect.encodings)
-        raw_frame = read_csv_text(text, profile.dialect, skip=personal)
+        csv_file = read_csv_file(path, profile.dialect, profile.limits, source.name, skip=personal)
+        raw_frame, encoding = csv_file.frame, csv_file.encoding
+        findings, left_out = csv_file.findings, csv_file.lines_left_out
     skipped = raw_frame.attrs.get("skipped_headers", [])
 
     raw_frame.columns = [str(c).strip() for c in raw_frame.columns]
@@ -224,13 +249,12 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
             column=missing[0],
             rule="column_missing",
         )
-    if raw_frame.empty:
+    if raw_frame.empty and not left_out:
         raise FileRejected(
             "Filen har bare overskriftslinjen og ingen rader. Ta ut rapporten på nytt.",
             rule="header_only",
         )
 
-    findings: list[Finding] = []
     for header in identity_number_columns(raw_frame):
         column = next((c for c in source.columns.values() if c.header == header), None)
         if column is not None and column.required and not column.personal:
@@ -263,7 +287,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         source=source.name,
         path=path,
         encoding=encoding,
-        rows_read=len(frame),
+        rows_read=len(frame) + left_out,
         frame=typed,
         findings=findings,
         dropped_personal_columns=dropped,
@@ -294,15 +318,22 @@ def identity_number_columns(frame: pd.DataFrame, sample: int = 2000) -> list[str
     return found
 
 
-def parse_numbers(values: pd.Series, dialect: Dialect) -> pd.Series:
-    """'1 234,5' -> 1234.5, vectorised; unparseable -> NaN (the caller reports it)."""
+def parse_numbers(values: pd.Series, dialect: Dialect, decimals: int | None = None) -> pd.Series:
+    """'1 234,5' -> 1234.5, vectorised; unparseable -> NaN (the caller reports it).
+
+    Only plain decimal numbers count: '1e-300' or '5E1' (exponent notation, which would pass a
+    range check and be stored as 0 or 50) and, with `decimals`, a value with more decimals than
+    that are not numbers here."""
     text = values.str.strip()
     for space in [dialect.thousands, *_NON_BREAKING_SPACES]:
         if space:
             text = text.str.replace(space, "", regex=False)
     if dialect.decimal != ".":
         text = text.str.replace(dialect.decimal, ".", regex=False)
-    return pd.to_numeric(text.where(~text.isin(MISSING_MARKERS)), errors="coerce")
+    places = "+" if decimals is None else f"{{1,{decimals}}}"
+    plain = text.str.fullmatch(r"[-+]?\d+" + (rf"(?:\.\d{places})?" if decimals != 0 else ""))
+    text = text.where(plain.fillna(False).astype(bool) & ~text.isin(MISSING_MARKERS))
+    return pd.to_numeric(text, errors="coerce")
 
 
 def parse_dates(values: pd.Series, dialect: Dialect) -> pd.Series:
@@ -314,6 +345,15 @@ def parse_dates(values: pd.Series, dialect: Dialect) -> pd.Series:
     return pd.to_datetime(
         text.where(~text.isin(MISSING_MARKERS)), format=dialect.date_format, errors="coerce"
     )
+
+
+def _number_wanted(kind: str, decimals: int | None, decimal: str) -> str:
+    if kind == "integer" or decimals == 0:
+        return "er ikke et heltall"
+    example = f"12{decimal}5"
+    if decimals is None:
+        return f"er ikke et tall på formen {example} (uten eksponent som 1e-3)"
+    return f"er ikke et tall på formen {example} med høyst {decimals} desimaler (uten eksponent)"
 
 
 def type_columns(
@@ -335,24 +375,19 @@ def type_columns(
             example = "dd.mm.åååå" if dialect.date_format == "%d.%m.%Y" else dialect.date_format
             what = f"er ikke en gyldig dato på formen {example}"
         else:
-            parsed = parse_numbers(text, dialect)
-            if column.type == "integer":
-                parsed = parsed.where(parsed.isna() | (parsed % 1 == 0))
-            what = "er ikke et tall" if column.type == "number" else "er ikke et heltall"
+            decimals = 0 if column.type == "integer" else column.decimals
+            parsed = parse_numbers(text, dialect, decimals)
+            what = _number_wanted(column.type, decimals, dialect.decimal)
         bad = parsed.isna() & ~text.isin(MISSING_MARKERS)
-        for line in out.loc[bad, "source_line"]:
-            findings.append(
-                Finding(
-                    source.name,
-                    file_name,
-                    int(line),
-                    column.header,
-                    ERROR,
-                    f"{column.type}_unparseable",
-                    f"Verdien i «{column.header}» {what}. Rett verdien i fagsystemet og "
-                    "eksporter på nytt.",
-                )
-            )
+        findings += line_findings(
+            source.name,
+            file_name,
+            out.loc[bad, "source_line"].to_numpy(),
+            column.header,
+            ERROR,
+            f"{column.type}_unparseable",
+            f"Verdien i «{column.header}» {what}. Rett verdien i fagsystemet og eksporter på nytt.",
+        )
         out[column.name] = parsed
         out[f"_{column.name}_invalid"] = bad
     return out, findings

@@ -1,7 +1,7 @@
 """National reference series (SSB and NAV) in one long table, `reference_series`, for comparing a
 municipality's figures with Norway's.
 
-Readers for the formats SSB and NAV publish (see ../shared/reference-data/SOURCES.md):
+Readers for the formats SSB and NAV publish (their sources: pipeline/reference_data/KILDER.md):
 - SSB table 12439 as SSB's CSV download (`read_ssb_table`);
 - NAV's national diagnosis tables as printed on nav.no, years as columns (`read_nav_wide_tables`);
 - the same NAV figures in long form (`read_nav_long_csv`).

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     schedule_timezone: str = "Europe/Oslo"
     # Apprise URLs, comma-separated, for failed runs and nights with rejected files; empty = none.
     alert_urls: str = ""
+    # The group that may read the published database and the reports (files 0640, folders
+    # 0750); empty = owner only. Person-level files are owner-only whatever this says.
+    share_group: str = ""
 
     @property
     def alert_url_list(self) -> list[str]:

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.expectations import COLLAPSE_SHARE, EARLIEST_PLAUSIBLE_DATE, check_file, check_rows
-from pipeline.findings import ERROR, Finding
+from pipeline.expectations import EARLIEST_PLAUSIBLE_DATE, check_file, check_rows
+from pipeline.findings import ERROR, Finding, line_findings
 from pipeline.profile import Profile
 from pipeline.read import SourceFile
 
 
-def suite_parameters(
-    profile: Profile, known_units: set[str] | None, previous_rows: int | None
-) -> dict:
-    """The run-time values the suites refer to as $name."""
+def suite_parameters(profile: Profile, known_units: set[str] | None) -> dict:
+    """The run-time values the suites refer to as $name. (An export that collapsed against the
+    older exports of its period is judged across files: pipeline.steps.replacement.)"""
     return {
         "known_units": sorted(known_units) if known_units is not None else None,
         "absence_codes": sorted(profile.absence_codes),
         "earliest_date": pd.Timestamp(EARLIEST_PLAUSIBLE_DATE),
-        "collapse_floor": int(previous_rows * COLLAPSE_SHARE) if previous_rows else None,
     }
 
 
@@ -32,7 +30,6 @@ def validate_file(
     sf: SourceFile,
     profile: Profile,
     known_units: set[str] | None = None,
-    previous_rows: int | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Split a file's rows into those that load and findings for those that do not.
 
@@ -41,20 +38,20 @@ def validate_file(
     """
     source = profile.source(sf.source)
     df = sf.frame
-    params = suite_parameters(profile, known_units, previous_rows)
+    params = suite_parameters(profile, known_units)
     check_file(df, source, params)
 
     findings: list[Finding] = []
     bad = pd.Series(False, index=df.index)
     line_index = pd.Index(df["source_line"])
 
-    def quarantine(lines: list[int], header: str | None, rule: str, message: str) -> None:
+    def quarantine(lines, header: str | None, rule: str, message: str) -> None:
         nonlocal bad
         mask = pd.Series(line_index.isin(lines), index=df.index) & ~bad
-        for line in df.loc[mask, "source_line"]:
-            findings.append(
-                Finding(sf.source, sf.path.name, int(line), header, ERROR, rule, message)
-            )
+        lines_hit = df.loc[mask, "source_line"].to_numpy()
+        findings.extend(
+            line_findings(sf.source, sf.path.name, lines_hit, header, ERROR, rule, message)
+        )
         bad = bad | mask
 
     # Values the reader could not type already have their finding; their rows do not load.
@@ -72,18 +69,63 @@ def validate_file(
                 f"«{column.header}» mangler. Fyll inn verdien i fagsystemet og eksporter på nytt.",
             )
 
-    for failure in check_rows(df[~bad], source, params):
-        header = source.columns[failure.column].header
-        quarantine(failure.lines, header, failure.rule, failure.message)
-
+    # Repeats first: a million copies of one row are one finding and never reach the suite.
     value_columns = [c for c in df.columns if c != "source_line" and not c.startswith("_")]
     repeats = df.loc[df.duplicated(subset=value_columns, keep="first") & ~bad, "source_line"]
     quarantine(
-        repeats.tolist(),
+        repeats.to_numpy(),
         None,
         "duplicate_row",
         "Raden er en nøyaktig kopi av en tidligere rad i samme fil og er lest inn bare én gang.",
     )
 
+    for column, rule, message, outside in date_window_failures(df[~bad], source, profile):
+        quarantine(outside, column, rule, message)
+
+    for failure in check_rows(df[~bad], source, params):
+        header = source.columns[failure.column].header
+        quarantine(failure.lines, header, failure.rule, failure.message)
+
     good = df.loc[~bad, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
     return good, findings
+
+
+def date_window_failures(df: pd.DataFrame, source, profile: Profile) -> list[tuple]:
+    """Rows with a date outside the source's plausible window (schemas/profiles: sources.<name>.
+    dates), or a from-to period longer than it allows: (header, rule, message, lines) per
+    column. A year typed as 1900 or 2109 is a typo that would stretch every report over a
+    century; the row is quarantined and the rest of the file loads."""
+    window = source.dates
+    failures = []
+    earliest, latest = pd.Timestamp(window.earliest), pd.Timestamp(window.latest)
+    dates = [c for c in source.columns.values() if c.type == "date" and c.name in df.columns]
+    for column in dates:
+        values = df[column.name]
+        outside = values.notna() & ((values < earliest) | (values > latest))
+        if outside.any():
+            failures.append(
+                (
+                    column.header,
+                    "date_outside_window",
+                    f"«{column.header}» ligger utenfor perioden kildeprofilen godtar "
+                    f"({window.earliest:%d.%m.%Y}–{window.latest:%d.%m.%Y}); det er trolig en "
+                    "skrivefeil i året. Rett datoen i fagsystemet og eksporter på nytt.",
+                    df.loc[outside, "source_line"].to_numpy(),
+                )
+            )
+    if window.longest_days and {"from_date", "to_date"} <= set(df.columns):
+        span = (df["to_date"] - df["from_date"]).dt.days
+        too_long = span > window.longest_days
+        if too_long.any():
+            header = source.columns["to_date"].header
+            failures.append(
+                (
+                    header,
+                    "period_too_long",
+                    f"Perioden fra «{source.columns['from_date'].header}» til «{header}» er over "
+                    f"{window.longest_days} dager, lenger enn kildeprofilen godtar; det er trolig "
+                    "en skrivefeil i året. Rett datoen i fagsystemet og eksporter på nytt.",
+                    df.loc[too_long, "source_line"].to_numpy(),
+                )
+            )
+    return failures

@@ -5,10 +5,11 @@ written beside the published database. Holds no personal data: findings never ca
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from pipeline import filemodes
 
 OUTCOME_LABELS = {"loaded": "Lest inn", "rejected": "Avvist", "duplicate": "Duplikat, hoppet over"}
 SEVERITY_LABELS = {"error": "Feil (ikke lest inn)", "warning": "Advarsel (lest inn)"}
@@ -82,8 +83,7 @@ def render_validation_report(
 def write_validation_report(
     path: Path, run_id: str, as_of, load_log: pd.DataFrame, findings: pd.DataFrame
 ) -> Path:
-    """Write the report atomically (a reader never sees half a page)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
-    tmp.write_text(render_validation_report(run_id, as_of, load_log, findings), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write the report atomically (a reader never sees half a page), readable by the share group
+    like the published database (it names files and rules, never a person)."""
+    text = render_validation_report(run_id, as_of, load_log, findings)
+    return filemodes.write_text(path, text, shared=True)

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 from ruamel.yaml import YAML
 
+from pipeline import filemodes
 from pipeline.calendar import norwegian_public_holidays
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
@@ -45,10 +46,12 @@ STAGING_DDL = {
 }
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, read_only: bool = False, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file, turning a lock held by another process into a sentence."""
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise UserError(
@@ -189,7 +192,7 @@ def publish(
         raise
     con.close()
     crash_point("publishing")
-    os.replace(tmp_path, analytics_path)
+    filemodes.replace(tmp_path, analytics_path, shared=True)
     return analytics_path
 
 

@@ -28,6 +28,7 @@ def build(
     org: list[tuple] | None = None,
     as_of: str = "2014-12-31",
     mask_threshold: int = 1,
+    extra_frames: dict[str, pd.DataFrame] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """employments: (person, unit, position_pct, from, to|None);
     absences: (person, code, from, to, grade_pct|None, unit|None). Dates as ISO strings.
@@ -82,6 +83,7 @@ def build(
         tmp_path, tmp_path, D(as_of), mask_threshold=mask_threshold, municipality_name="Testkommune"
     )
     frames = {"stg_employments": emp, "stg_absences": absn, "stg_organisation": orgf}
+    frames.update(extra_frames or {})  # e.g. stg_nav_diagnosis from NAV's reader
     build_internal(ctx, load_profile(), frames)
     return duckdb.connect(str(ctx.internal_path), read_only=True)
 

@@ -40,7 +40,7 @@ from pipeline.plan import DEFAULT_PLAN, load_plan
 from tests.sample_files import write_sample
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_DATA = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+REFERENCE_DATA = Path(__file__).resolve().parent / "data" / "reference"
 CHROMIUM = Path("/usr/bin/chromium")
 MUNICIPALITY = "Andebu kommune"
 BOM = b"\xef\xbb\xbf"

@@ -87,6 +87,7 @@ def con():
         ) AS t(period_type, period, quarter)
         """
     )
+    con.execute("CREATE TABLE params AS SELECT 'Testkommune' AS municipality_name")
     profile = load_profile()
     frame, findings = parse_nav_diagnosis(
         read_text_frame(NAV_TEXT, profile.dialect), "nav.csv", profile
@@ -150,6 +151,15 @@ def test_diagnosis_quarterly_names_and_scopes(con):
             d(100),
         ),
     ]
+
+
+def test_the_municipality_level_has_the_configured_name(con):
+    build_diagnosis_marts(con)
+    for table in ("diagnosis_quarterly", "diagnosis_periods", "nav_reconciliation"):
+        got = rows(
+            con, f"SELECT DISTINCT scope_name FROM {table} WHERE scope_level = 'municipality'"
+        )
+        assert got == [("Testkommune",)], table
 
 
 def test_diagnosis_periods_sum_quarters_and_stay_masked(con):

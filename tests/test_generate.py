@@ -1,13 +1,17 @@
 """The sample municipality generator: format of the default profile, determinism, realism."""
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from stdnum.no import fodselsnummer
 
-from pipeline.generate import generate_municipality
+from pipeline.generate import SAMPLE_MARKER, generate_municipality, is_sample_data
+from pipeline.manual import read_manual_measurements
+from pipeline.plan import DEFAULT_PLAN, MANUAL_MEASURE, load_plan
 from pipeline.profile import load_profile
+from pipeline.steps import RunContext, run_info_frame
 
 PROFILE = load_profile()
 
@@ -115,3 +119,42 @@ def test_rows_scale_with_employees(tmp_path):
     small = len(read(tmp_path / "small" / "agresso" / "fravaer.csv"))
     large = len(read(tmp_path / "large" / "agresso" / "fravaer.csv"))
     assert 7 < large / small < 13
+
+
+def test_manual_measurements_load_against_the_plan_for_every_manual_indicator_but_one(sample):
+    plan = load_plan(DEFAULT_PLAN)
+    measurements, findings = read_manual_measurements(sample / "manual", plan)
+    assert findings == []
+    manual = {i.id for i in plan.indicators if i.measure == MANUAL_MEASURE}
+    # The seed: user surveys start the year after the sample ends.
+    assert set(measurements["indicator_id"]) == manual - {"brukerundersokelse"}
+    by_kind = measurements.set_index(["indicator_id", "period"])["value"].astype(float)
+    rounds = by_kind["vernerunder_gjennomfort"]
+    assert list(rounds.index) == [
+        "2013K1", "2013K2", "2013K3", "2013K4", "2014K1", "2014K2", "2013", "2014"
+    ]  # fmt: skip
+    assert ((rounds > 50) & (rounds <= 100)).all()
+    assert rounds["2013"] == pytest.approx(
+        rounds[["2013K1", "2013K2", "2013K3", "2013K4"]].mean(), abs=0.06
+    )
+    deviations = by_kind["avvik_antall"]
+    assert deviations["2014"] == deviations["2014K1"] + deviations["2014K2"]
+    survey = by_kind["medarbeiderundersokelse_kommunen"]
+    assert list(survey.index) == ["2014"] and 1 <= survey["2014"] <= 5
+
+
+def test_sample_is_marked_as_sample_data(tmp_path):
+    raw = tmp_path / "raw"
+    assert not is_sample_data(raw)
+    summary = generate_municipality(raw, employees=30)
+    assert raw / SAMPLE_MARKER in summary.paths
+    assert is_sample_data(raw)
+    assert (
+        (raw / SAMPLE_MARKER)
+        .read_text(encoding="utf-8")
+        .startswith("Eksempeldata – ikke virkelige tall.")
+    )
+    ctx = RunContext(raw_dir=raw, warehouse_dir=tmp_path, as_of=dt.date(2014, 6, 30))
+    assert run_info_frame(ctx)["is_sample_data"].tolist() == [True]
+    (raw / SAMPLE_MARKER).unlink()
+    assert run_info_frame(ctx)["is_sample_data"].tolist() == [False]

@@ -20,7 +20,7 @@ from pipeline.indicators import (
 from pipeline.manual import parse_manual_measurements
 from pipeline.plan import DEFAULT_PLAN, load_plan
 
-REFERENCE_DATA = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+REFERENCE_DATA = Path(__file__).resolve().parent / "data" / "reference"
 
 PCT_COLUMNS = [
     "sick_leave_pct",
@@ -354,6 +354,52 @@ def test_manual_values_are_evaluated(plan):
     assert (survey["value"], survey["status"]) == (Decimal("4.4"), "no_target")
     # 2014K1 is not in the sick-leave data either; the trend compares it a year on.
     assert status(con, "vernerunder_gjennomfort", "quarter", "2015K1")["trend"] == Decimal("12.5")
+
+
+def test_a_manual_value_typed_for_the_year_is_its_year_to_date(plan):
+    """A survey typed for 2015 is the «Hittil i år» of every reported quarter of 2015, and the
+    status column of the report judges it; a quarter's own value stays the quarter's."""
+    con = duckdb.connect()
+    make_sick_leave_periods(
+        con,
+        [
+            {"period_type": period_type, "period": period, "sick_leave_pct": 6.0}
+            for period_type, period in [
+                ("quarter", "2015K1"),
+                ("quarter", "2015K2"),
+                ("year_to_date", "2015K1"),
+                ("year_to_date", "2015K2"),
+            ]
+        ],
+    )
+    raw = pd.DataFrame(
+        {
+            "Indikator": ["vernerunder_gjennomfort"] * 2 + ["medarbeiderundersokelse_kommunen"],
+            "Periode": ["2015K1", "2015", "2015"],
+            "Verdi": ["92,5", "100", "4,3"],
+        }
+    )
+    measurements, findings = parse_manual_measurements(raw, plan)
+    assert findings == []
+    load_manual_measurements(con, measurements)
+    evaluate_indicators(con, plan, "2015K2")
+    rounds = [
+        status(con, "vernerunder_gjennomfort", period_type, period)
+        for period_type, period in [
+            ("quarter", "2015K1"),
+            ("quarter", "2015K2"),
+            ("year_to_date", "2015K1"),
+            ("year_to_date", "2015K2"),
+        ]
+    ]
+    assert [(r["value"], r["status"]) for r in rounds] == [
+        (Decimal("92.5"), "not_met"),
+        (None, "no_data"),
+        (Decimal("100.0"), "met"),
+        (Decimal("100.0"), "met"),
+    ]
+    survey = status(con, "medarbeiderundersokelse_kommunen", "year_to_date", "2015K2")
+    assert (survey["value"], survey["status"]) == (Decimal("4.3"), "no_target")
 
 
 def test_trend_against_a_year_earlier(seed_con, plan):

@@ -1,5 +1,6 @@
 """NAV's employer diagnosis file: label normalisation, masked cells, numbers, row rules, sums."""
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,8 @@ from pipeline.nav import (
     read_text_frame,
 )
 from pipeline.profile import load_profile
+from pipeline.steps import RunContext, quality_findings
+from tests.helpers import build
 
 HEADER = "Kvartal;Sektor;Diagnosegruppe;Tapte dagsverk;Tilfeller"
 VALID_ORGNR = "964963738"  # a real-format organisation number (check digit holds)
@@ -238,6 +241,37 @@ def test_check_scopes_against_the_organisation_file():
         (4, "Sektor", "scope_unknown"),
         (6, "Orgnr", "scope_unknown"),
     ]
+
+
+def test_unknown_nav_scopes_are_findings_of_the_night_and_held_out(tmp_path):
+    """The warehouse build checks NAV's scopes against the staged organisation file (units U1
+    and U2 in sectors S1 and S2, no organisation numbers): each unknown sector or organisation
+    number is a finding with file, line and column, and its row is not loaded."""
+    nav, findings = parse(
+        "Kvartal;Sektor;Orgnr;Diagnosegruppe;Tapte dagsverk;Tilfeller\n"
+        "2014K1;Alle;;L;10;1\n"
+        "2014K1;S1;;L;4;1\n"
+        "2014K1;XYZ;;L;3;1\n"
+        f"2014K1;;{VALID_ORGNR};L;2;1\n"
+    )
+    assert findings == []
+    con = build(
+        tmp_path,
+        [("p1", "U1", 100, "2014-01-01", None)],
+        [("p1", "SYK", "2014-01-06", "2014-01-10", None, None)],
+        as_of="2014-03-31",
+        extra_frames={"stg_nav_diagnosis": nav},
+    )
+    staged = con.execute("SELECT scope_code FROM stg_nav_diagnosis ORDER BY source_line").fetchall()
+    con.close()
+    assert staged == [("Alle",), ("S1",)]
+    ctx = RunContext(tmp_path, tmp_path, dt.date(2014, 3, 31))
+    scope = [f for f in quality_findings(ctx) if f.rule == "scope_unknown"]
+    assert [(f.source, f.file, f.line, f.column, f.severity) for f in scope] == [
+        ("nav_diagnosis", "nav_test.csv", 4, "Sektor", "error"),
+        ("nav_diagnosis", "nav_test.csv", 5, "Orgnr", "error"),
+    ]
+    assert scope[0].message.startswith("Sektoren finnes ikke i organisasjonsfilen")
 
 
 # --- file reading -------------------------------------------------------------------------------

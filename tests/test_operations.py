@@ -465,18 +465,29 @@ def wait_for_deployment(name: str, serving: subprocess.Popen, serve_log: Path):
                 time.sleep(1)
 
 
-def wait_for_scheduled_run(api_url: str, deployment_id, serve_log: Path) -> dict:
+def server_log_since(server: Server, start: int) -> str:
+    return server.log.read_bytes()[start:].decode(errors="replace")
+
+
+def scheduler_errors(log_text: str) -> list[str]:
+    return [error for error in SCHEDULER_ERRORS if error in log_text]
+
+
+def wait_for_scheduled_run(server: Server, log_start: int, deployment_id, serve_log: Path) -> dict:
     """The first run the scheduler created, once it is finished. A one-minute cron fires at the
-    next minute boundary (at most 60 s), then the served run takes its own time."""
+    next minute boundary (at most 60 s), then the served run takes its own time. A scheduler
+    error in the server's log ends the wait at once."""
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         finished = [
             run
-            for run in started_runs_of(api_url, deployment_id)
+            for run in started_runs_of(server.api_url, deployment_id)
             if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED")
         ]
         if finished:
             return finished[0]
+        log_text = server_log_since(server, log_start)
+        assert not scheduler_errors(log_text), log_text[-3000:]
         time.sleep(2)
     pytest.fail("no scheduled run finished in 300 s: " + serve_log.read_text(errors="replace"))
 
@@ -524,7 +535,7 @@ def test_scheduler_creates_the_nightly_run_and_it_publishes(prefect_server, on_s
         assert schedule.active
         assert deployment.parameters["raw_dir"] == str(raw.resolve())
         assert deployment.parameters["mask_threshold"] == 1
-        run = wait_for_scheduled_run(api_url, deployment.id, serve_log)
+        run = wait_for_scheduled_run(prefect_server, server_log_start, deployment.id, serve_log)
     finally:
         stop(serving, signal.SIGINT)
         log.close()
@@ -535,8 +546,8 @@ def test_scheduler_creates_the_nightly_run_and_it_publishes(prefect_server, on_s
     assert run["parameters"]["warehouse_dir"] == str(warehouse.resolve())
     # Nobody started a run by hand in this test: every run that started is the scheduler's.
     assert all(r["auto_scheduled"] for r in started_runs_of(api_url, deployment.id))
-    server_log = prefect_server.log.read_bytes()[server_log_start:].decode(errors="replace")
-    assert not [e for e in SCHEDULER_ERRORS if e in server_log], server_log[-3000:]
+    server_log = server_log_since(prefect_server, server_log_start)
+    assert not scheduler_errors(server_log), server_log[-3000:]
 
     # The run counts up to today (no as_of): the 2014K1 figures are those of the tiny municipality.
     assert published_figures(warehouse / "analytics.duckdb") == EXPECTED
@@ -668,16 +679,6 @@ def test_failed_run_alerts_through_the_failure_hook(on_server, tmp_path, receive
     assert f"{on_server.removesuffix('/api')}/runs/flow-run/" in alert["message"]
     assert alert["type"] == "failure"
     assert not (tmp_path / "wh" / fp.LAST_RUN_FILE).exists()
-
-
-def test_rebuild_is_run_with_force_and_documents_the_archive():
-    from typer.testing import CliRunner
-
-    from pipeline.cli import app
-
-    text = CliRunner().invoke(app, ["rebuild", "--help"], terminal_width=100).output
-    assert "Inndatamappen er arkivet" in " ".join(text.split())
-    assert "--force" in CliRunner().invoke(app, ["run", "--help"]).output
 
 
 def test_serve_refuses_to_start_without_a_server(monkeypatch):

@@ -17,7 +17,7 @@ from pipeline.reference import (
     total_differences,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 SSB_FILE = REFERENCE / "ssb_sykefravaer.csv"
 NAV_WIDE = REFERENCE / "nav_tabellsider_utdrag.txt"
 NAV_LONG = REFERENCE / "nav_legemeldt_diagnose_3kv_4kv_2004-2014_fra_nav_tabellsider.csv"

@@ -48,7 +48,8 @@ scoped_fact AS (
     FROM fact AS f JOIN unit_org AS o USING (quarter, unit_code)
 ),
 scope_names AS (
-    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, 'Hele kommunen' AS scope_name
+    SELECT 'municipality' AS scope_level, 'Alle' AS scope_code,
+        (SELECT municipality_name FROM params) AS scope_name
     UNION ALL
     SELECT 'sector', sector_code, arg_max(sector_name, coalesce(valid_from, DATE '0001-01-01'))
     FROM units GROUP BY ALL

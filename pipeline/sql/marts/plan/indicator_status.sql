@@ -10,6 +10,7 @@
 -- * A year's target applies to every period whose last quarter lies in that year.
 -- * Status, first match wins: masked (the group is too small to show), no data, no target,
 --   met (max: value <= target; min: value >= target), not met.
+-- * A manual indicator's «hittil i år» is the value typed for the year (see from_manual).
 -- * Trend = value minus the value of the same period a year earlier (2014K2 against 2013K2).
 --   A computed annual figure is only compared when both years are complete: a part of a year
 --   against a whole one says nothing, and year-to-date already answers that question.
@@ -87,11 +88,20 @@ from_diagnosis AS (
     WHERE i.measure = 'diagnosis_pct'
 ),
 
+-- A value typed for a year is also the year's «hittil i år» in each of its quarters: HR types
+-- the year's figure so far (a survey score, the share of rounds done, a running count), which no
+-- rule could derive from quarter values of every kind of indicator.
 from_manual AS (
     SELECT i.indicator_id, m.period_type, m.period, m.value, FALSE AS is_masked
     FROM plan_indicators AS i
     JOIN indicator_input_manual AS m USING (indicator_id)
     WHERE i.measure = 'manual'
+    UNION ALL
+    SELECT i.indicator_id, p.period_type, p.period, m.value, FALSE AS is_masked
+    FROM plan_indicators AS i
+    JOIN indicator_input_manual AS m USING (indicator_id)
+    JOIN periods AS p ON p.period_type = 'year_to_date' AND substr(p.period, 1, 4) = m.period
+    WHERE i.measure = 'manual' AND m.period_type = 'year'
 ),
 
 measured AS (
