@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import archive, night_report, steps
+from pipeline import archive, build, night_report, steps
 from pipeline import fingerprint as fp
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.deliver import write_deliverables
@@ -38,6 +38,7 @@ from pipeline.findings import ERROR, Finding
 from pipeline.manual import read_manual_measurements
 from pipeline.nav import read_nav_folder
 from pipeline.plan import load_plan
+from pipeline.preflight import check_directories
 from pipeline.privacy import open_night_key, record_night_key
 from pipeline.profile import load_profile
 from pipeline.settings import Settings
@@ -149,7 +150,7 @@ def run_night(
         mask_threshold,
         municipality_name,
     )
-    steps.check_directories(ctx.raw_dir, ctx.warehouse_dir)
+    check_directories(ctx.raw_dir, ctx.warehouse_dir)
     with one_night_at_a_time(ctx.warehouse_dir):
         for leftover in steps.remove_leftovers(ctx):
             log.warning("fjernet %s, etterlatt av en avbrutt kjøring", leftover.name)
@@ -364,7 +365,7 @@ def load_and_transform(
     with measure("load"):
         frames = {**steps.staging_frames(by_source, profile), **extra_frames}
     plan = load_plan(plan_path) if plan_path else None
-    steps.build_internal(ctx, profile, frames, plan, measure=measure)
+    build.build_internal(ctx, profile, frames, plan, measure=measure)
     with measure("transform"):
         quality = steps.quality_findings(ctx)
     log.info(

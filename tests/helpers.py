@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.build import build_internal
 from pipeline.profile import load_profile
-from pipeline.steps import RunContext, build_internal
+from pipeline.steps import RunContext
 
 D = dt.date.fromisoformat
 
