@@ -60,8 +60,8 @@ def reset_peak_rss() -> None:
 
 
 class Stages:
-    """A measure hook for pipeline.steps: wall time summed and peak memory maxed per stage (a stage
-    runs once per input file for read, validate and protect)."""
+    """A measure hook for the night (pipeline.run_context.Measure): wall time summed and peak
+    memory maxed per stage (a stage runs once per input file for read, validate and protect)."""
 
     def __init__(self) -> None:
         self.wall: dict[str, float] = {}
@@ -88,7 +88,7 @@ def data_dir(preset: str, years: int, root: Path = DATA_DIR) -> Path:
 def prepare(preset: str, years: int, root: Path = DATA_DIR) -> Path:
     """Generate the preset's exports once (deterministic: same seed, same bytes) and a UTF-8 copy
     of the three Agresso files for the floor (DuckDB cannot decode Windows-1252 offline)."""
-    from pipeline.generate import copy_reference_data, generate_municipality
+    from sample.municipality import copy_reference_data, generate_municipality
 
     target = data_dir(preset, years, root)
     raw = target / "raw"
@@ -122,13 +122,17 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, as_of: dt.date, measure=Non
     """The night itself (pipeline.night.run_night, the sequence the flow runs), without Prefect.
 
     Returns the published database's path and the run's counts. `measure` is the stage hook
-    (pipeline.steps.Measure); without it nothing is measured.
+    (pipeline.run_context.Measure); without it nothing is measured.
     """
-    from pipeline import steps
+    from pipeline import run_context
     from pipeline.night import run_night
 
     summary = run_night(
-        Path(raw_dir), Path(warehouse_dir), as_of, force=True, measure=measure or steps.unmeasured
+        Path(raw_dir),
+        Path(warehouse_dir),
+        as_of,
+        force=True,
+        measure=measure or run_context.unmeasured,
     )
     return {
         "analytics_path": str(summary.analytics_path),
@@ -145,7 +149,7 @@ def child_pipeline(target: Path, years: int) -> dict:
     with stages("startup"):
         # What every run pays before it reads a byte: the project's modules and the validation
         # library (Great Expectations takes seconds to import).
-        from pipeline import expectations, steps  # noqa: F401
+        from pipeline import expectations, night  # noqa: F401
 
         expectations._context()
     with tempfile.TemporaryDirectory(prefix="night-", dir=target) as night:
@@ -163,7 +167,7 @@ def child_pipeline(target: Path, years: int) -> dict:
 
 def child_warm_up(target: Path, years: int) -> dict:
     """Import what a run imports and read the inputs once (nothing is measured)."""
-    from pipeline import expectations, steps  # noqa: F401
+    from pipeline import expectations, night  # noqa: F401
 
     expectations._context()
     for path in sorted((target / "raw").rglob("*")):

@@ -25,7 +25,7 @@ from pipeline.plan import Plan
 from pipeline.preflight import no_agresso_files
 from pipeline.profile import Profile
 from pipeline.reference import empty_reference_frame
-from pipeline.steps import Measure, RunContext, unmeasured
+from pipeline.run_context import Measure, RunContext, unmeasured
 from pipeline.warehouse import (
     INTERNAL_DB,
     connect,

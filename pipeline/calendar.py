@@ -6,8 +6,6 @@ The calendar is built as a DuckDB table once per run; all day arithmetic joins a
 
 from __future__ import annotations
 
-import datetime as dt
-
 import holidays
 import pandas as pd
 
@@ -22,8 +20,3 @@ def norwegian_public_holidays(first_year: int, last_year: int) -> pd.DataFrame:
     return pd.DataFrame(
         {"holiday_date": [d for d, _ in rows], "holiday_name": [name for _, name in rows]}
     )
-
-
-def is_working_day(day: dt.date) -> bool:
-    """Single-day check for tests and reports; the pipeline uses the SQL calendar."""
-    return day.weekday() < 5 and day not in holidays.country_holidays("NO", years=day.year)

@@ -133,7 +133,7 @@ def generate(
     ] = 74,
 ) -> None:
     """Lag Agresso-uttrekk (og NAV-fil) for en realistisk eksempelkommune."""
-    from pipeline.generate import copy_reference_data, generate_municipality
+    from sample.municipality import copy_reference_data, generate_municipality
 
     raw = raw_dir or Settings().raw_dir
     summary = generate_municipality(raw, employees=employees, seed=seed)

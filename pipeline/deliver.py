@@ -41,11 +41,11 @@ from ruamel.yaml import YAML
 from pipeline import filemodes
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
-from pipeline.generate import SAMPLE_NOTICE
 from pipeline.headline import norwegian_number
 from pipeline.indicators import plan_report_columns
 from pipeline.night_report import run_info
 from pipeline.profile import SCHEMAS_DIR
+from pipeline.sample_marker import SAMPLE_NOTICE
 from pipeline.warehouse import connect, sql_literal
 
 DELIVERABLES_SCHEMA = SCHEMAS_DIR / "deliverables.yaml"

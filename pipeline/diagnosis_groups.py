@@ -76,6 +76,15 @@ def _series_keys(labels: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _load(path: Path) -> DiagnosisCatalogue:
     data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    groups = _groups(path, data)
+    subgroups = _subgroups(path, data, {g.code for g in groups})
+    total = data["total"]
+    lookup, herav = _lookups(path, groups, subgroups, total)
+    return DiagnosisCatalogue(groups, subgroups, str(total["name"]), lookup, herav)
+
+
+def _groups(path: Path, data: dict) -> tuple[DiagnosisGroup, ...]:
+    """The main groups, checked: every ICPC-2 chapter in exactly one group."""
     chapters = [str(c) for c in data["icpc2_chapters"]]
     groups = tuple(
         DiagnosisGroup(
@@ -92,7 +101,11 @@ def _load(path: Path) -> DiagnosisCatalogue:
             f"{path}: hvert ICPC-2-kapittel skal høre til nøyaktig én diagnosegruppe; "
             f"gruppene dekker {covered}, kapitlene er {sorted(chapters)}."
         )
-    codes = {g.code for g in groups}
+    return groups
+
+
+def _subgroups(path: Path, data: dict, codes: set[str]) -> tuple[DiagnosisSubgroup, ...]:
+    """The sub-groups ("herav" rows), each under a known main group."""
     subgroups = tuple(
         DiagnosisSubgroup(
             name=str(s["name"]),
@@ -104,8 +117,12 @@ def _load(path: Path) -> DiagnosisCatalogue:
     for s in subgroups:
         if s.parent not in codes:
             raise ValueError(f"{path}: undergruppen «{s.name}» har ukjent hovedgruppe {s.parent}.")
-    total = data["total"]
+    return subgroups
 
+
+def _lookups(path: Path, groups, subgroups, total: dict) -> tuple[dict, dict]:
+    """Label key -> what it names, for ordinary rows and for "herav" rows; a label that would
+    name two different groups is refused."""
     lookup: dict[str, tuple[str, str | None, str | None, str | None]] = {}
     herav: dict[str, tuple[str, str | None, str | None, str | None]] = {}
 
@@ -127,7 +144,7 @@ def _load(path: Path) -> DiagnosisCatalogue:
             add(herav, label, (SUBGROUP, s.parent, s.name, None))
     for label in (total["name"], *(total.get("aliases") or [])):
         add(lookup, str(label), (TOTAL, None, None, None))
-    return DiagnosisCatalogue(groups, subgroups, str(total["name"]), lookup, herav)
+    return lookup, herav
 
 
 @lru_cache(maxsize=4)

@@ -17,13 +17,6 @@ SQL_FILE = Path(__file__).resolve().parent / "sql" / "diagnosis.sql"
 # figure before a quarter is flagged for a person to look at.
 RECONCILIATION_THRESHOLD_PCT = Decimal(10)
 
-DIAGNOSIS_TABLES = (
-    "diagnosis_groups",
-    "diagnosis_quarterly",
-    "diagnosis_periods",
-    "nav_reconciliation",
-)
-
 
 def load_diagnosis_groups_table(
     con: duckdb.DuckDBPyConnection, catalogue: DiagnosisCatalogue | None = None

@@ -14,8 +14,8 @@ def norwegian_number(value: Decimal | float | None, decimals: int = 1) -> str:
 
 
 def print_headline(summary) -> None:
-    from pipeline.generate import SAMPLE_NOTICE
     from pipeline.night_report import latest_figures  # shares the query with the night report
+    from pipeline.sample_marker import SAMPLE_NOTICE
 
     figures = latest_figures(summary.analytics_path)
     latest = figures["quarter"]

@@ -2,7 +2,7 @@
 staging form `stg_nav_diagnosis`, with a finding for every row that breaks a rule.
 
 Two layers, each testable on its own:
-- file reading: bytes -> text (encoding detected) -> a DataFrame of strings (`read_text_frame`);
+- file reading: bytes -> text (encoding detected) -> strings (`read.read_csv_text`);
 - parsing and validation of that DataFrame of strings (`parse_nav_diagnosis`), pure and vectorised.
 
 NAV hides small figures ("prikking"): a masked cell is known-unknown. It becomes NULL with
@@ -30,7 +30,7 @@ from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, WARNING, Finding, line_findings
 from pipeline.profile import Dialect, Profile, Source, load_profile
 from pipeline.rawfile import folder_files
-from pipeline.read import decode, read_csv_file, read_csv_text, unknown_column_findings
+from pipeline.read import read_csv_file, unknown_column_findings
 
 SOURCE = "nav_diagnosis"
 
@@ -73,11 +73,6 @@ def empty_staging_frame() -> pd.DataFrame:
 
 
 # --- file reading: bytes -> text -> DataFrame of strings -------------------------------------
-
-
-# Decoding and CSV parsing are the Agresso readers' (one home for the dialect rules).
-decode_bytes = decode
-read_text_frame = read_csv_text
 
 
 def read_nav_diagnosis(
@@ -165,7 +160,7 @@ def parse_nav_diagnosis(
             Finding(SOURCE, file_name, None, exc.column, ERROR, exc.rule, str(exc))
         ]
     findings = unknown_column_findings(raw.columns, source, file_name)
-    # Frames from read_text_frame are indexed by file line; inline frames count from line 2.
+    # Frames from read_csv_text are indexed by file line; inline frames count from line 2.
     lines = frame.index if frame.index.min() >= 2 else range(2, len(frame) + 2)
     frame.insert(0, "source_line", lines)
     frame.insert(0, "source_file", file_name)

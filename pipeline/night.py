@@ -6,8 +6,8 @@ Everything that runs the night calls `run_night`: the command line in-process, t
 - `on_stage(stage, fn, *args, label=..., **kwargs)` calls one step of the night and returns its
   result. The default calls it directly; the Prefect flow makes each call a task (its name is the
   stage, its run name the label), with retries where a locked file can clear.
-- `measure(stage)` is a context manager around the parts of a step (pipeline.steps.Measure): the
-  benchmark times and weighs each stage with it.
+- `measure(stage)` is a context manager around the parts of a step
+  (pipeline.run_context.Measure): the benchmark times and weighs each stage with it.
 
 Stages as the README names them, as far as the steps allow today: each Agresso file is read,
 validated and protected in one step ("read", per file; `measure` splits the three), and the
@@ -29,7 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import archive, build, night_report, steps
+from pipeline import (
+    archive,
+    build,
+    discovery,
+    history,
+    intake,
+    night_report,
+    publishing,
+    reference_folder,
+    rejected_files,
+    run_context,
+    staging,
+)
 from pipeline import fingerprint as fp
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.deliver import write_deliverables
@@ -69,7 +81,7 @@ class AfterPublishFailed(Exception):
     published now (the new database; the reports of this night or still the previous ones) and
     what failed."""
 
-    def __init__(self, ctx: steps.RunContext, cause: BaseException, reports_done: bool):
+    def __init__(self, ctx: run_context.RunContext, cause: BaseException, reports_done: bool):
         self.cause = cause
         self.own_sentence = isinstance(cause, UserError) or getattr(cause, "errno", None) == 28
         if isinstance(cause, UserError):
@@ -130,7 +142,7 @@ def run_night(
     plan_path: Path | None = None,
     force: bool = False,
     on_stage: StageHook = call,
-    measure: steps.Measure = steps.unmeasured,
+    measure: run_context.Measure = run_context.unmeasured,
     artifacts: Callable[..., Any] | None = None,
 ) -> NightlySummary:
     """Read every export under raw_dir, validate, load, compute, publish analytics.duckdb and
@@ -143,7 +155,7 @@ def run_night(
     profile = load_profile(profile_path)
     if plan_path is None and Settings().plan_path.exists():
         plan_path = Settings().plan_path
-    ctx = steps.RunContext(
+    ctx = run_context.RunContext(
         Path(raw_dir),
         Path(warehouse_dir),
         as_of or dt.date.today(),
@@ -152,7 +164,7 @@ def run_night(
     )
     check_directories(ctx.raw_dir, ctx.warehouse_dir)
     with one_night_at_a_time(ctx.warehouse_dir):
-        for leftover in steps.remove_leftovers(ctx):
+        for leftover in run_context.remove_leftovers(ctx):
             log.warning("fjernet %s, etterlatt av en avbrutt kjøring", leftover.name)
         recover_broken_database(ctx)
         previous_run = fp.read_last_run(ctx.warehouse_dir)
@@ -202,7 +214,7 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key)
         run_id=ctx.run_id,
         as_of=ctx.as_of,
         analytics_path=path,
-        files_read=steps.files_read(fingerprint["raw_files"], profile),
+        files_read=discovery.files_read(fingerprint["raw_files"], profile),
         files_rejected=sum(1 for lf in loaded if lf.rejected_reason),
         rows_loaded=sum(lf.rows_loaded for lf in loaded),
         findings=len(findings),
@@ -233,12 +245,12 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     NAV, the reference series and the manual measurements.
     Returns the loaded files, the extra staging frames and the findings."""
     with measure("read"):
-        files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
-        loaded = steps.unexpected_files(ctx.raw_dir, profile)
+        files = discovery.discover(ctx.raw_dir, profile, discovery.AGRESSO_SOURCES)
+        loaded = discovery.unexpected_files(ctx.raw_dir, profile)
     digests = fp.digests(fingerprint, ctx.raw_dir)
 
-    def read_all(source: str, units: set[str] | None) -> list[steps.LoadedFile]:
-        def read_one(path: Path, digest: str) -> steps.LoadedFile:
+    def read_all(source: str, units: set[str] | None) -> list[run_context.LoadedFile]:
+        def read_one(path: Path, digest: str) -> run_context.LoadedFile:
             return on_stage(
                 "read",
                 read_file,
@@ -252,16 +264,16 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
                 label=f"les {source}: {path.name}",
             )
 
-        return steps.read_each_content_once(files[source], source, digests, read_one)
+        return discovery.read_each_content_once(files[source], source, digests, read_one)
 
     org = read_all("organisation", None)
-    units = steps.known_units_from(org)
+    units = intake.known_units_from(org)
     loaded += org + read_all("employments", units) + read_all("absences", units)
     with measure("read"):
-        steps.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
+        history.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
         for lf in loaded:
             if lf.rejected_reason:
-                steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
+                rejected_files.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
         findings = [f for lf in loaded for f in lf.findings]
         nav_frame, nav_findings = on_stage(
             "read", read_nav, ctx.raw_dir, profile, label="les NAV-diagnoser"
@@ -289,11 +301,11 @@ def read_file(
     key: bytes,
     known_units: set[str] | None,
     digest: str | None,
-    measure: steps.Measure = steps.unmeasured,
-) -> steps.LoadedFile:
+    measure: run_context.Measure = run_context.unmeasured,
+) -> run_context.LoadedFile:
     """Read, validate and protect one Agresso file, and log what it gave."""
     started = time.perf_counter()
-    loaded = steps.read_and_validate(
+    loaded = intake.read_and_validate(
         path, source, profile, key, known_units, digest, measure=measure
     )
     # Each finding in the run's log (values are never in a finding), a screenful per file;
@@ -337,7 +349,7 @@ def read_nav(raw_dir: Path, profile) -> tuple:
 
 
 def read_references(raw_dir: Path) -> tuple:
-    frame, findings = steps.read_reference_folder(raw_dir / "ssb")
+    frame, findings = reference_folder.read_reference_folder(raw_dir / "ssb")
     log.info("referansetall: %d verdier, %d funn", len(frame), len(findings))
     return frame, findings
 
@@ -349,25 +361,25 @@ def read_manual(raw_dir: Path, plan_path: Path) -> tuple:
 
 
 def load_and_transform(
-    ctx: steps.RunContext,
+    ctx: run_context.RunContext,
     profile,
     plan_path: Path | None,
-    loaded: list[steps.LoadedFile],
+    loaded: list[run_context.LoadedFile],
     extra_frames: dict,
-    measure: steps.Measure = steps.unmeasured,
+    measure: run_context.Measure = run_context.unmeasured,
 ) -> list[Finding]:
     """Stage the good rows (the replacement rule), build the person-level warehouse in its
     private file and return the data-quality findings of the transform."""
     started = time.perf_counter()
-    by_source: dict[str, list[steps.LoadedFile]] = {}
+    by_source: dict[str, list[run_context.LoadedFile]] = {}
     for lf in loaded:
         by_source.setdefault(lf.source, []).append(lf)
     with measure("load"):
-        frames = {**steps.staging_frames(by_source, profile), **extra_frames}
+        frames = {**staging.staging_frames(by_source, profile), **extra_frames}
     plan = load_plan(plan_path) if plan_path else None
     build.build_internal(ctx, profile, frames, plan, measure=measure)
     with measure("transform"):
-        quality = steps.quality_findings(ctx)
+        quality = publishing.quality_findings(ctx)
     log.info(
         "databasen er bygd: %s rader i staging, %d datakvalitetsfunn på %.2f s",
         {k: len(v) for k, v in frames.items()},
@@ -377,9 +389,9 @@ def load_and_transform(
     return quality
 
 
-def publish(ctx: steps.RunContext, findings: list[Finding], loaded: list) -> Path:
+def publish(ctx: run_context.RunContext, findings: list[Finding], loaded: list) -> Path:
     started = time.perf_counter()
-    path = steps.publish_analytics(ctx, findings, loaded)
+    path = publishing.publish_analytics(ctx, findings, loaded)
     log.info("publisert %s på %.2f s", path, time.perf_counter() - started)
     return path
 
@@ -401,7 +413,7 @@ def deliver(analytics_path: Path, out_dir: Path, municipality: str | None) -> Pa
 # --- the bookends: is there anything to do, and what is published now -------------------------
 
 
-def fingerprint_inputs(ctx: steps.RunContext, profile_path: Path, plan_path: Path | None):
+def fingerprint_inputs(ctx: run_context.RunContext, profile_path: Path, plan_path: Path | None):
     """Fingerprint of the night's inputs (raw files, as-of, profile, the plan the night uses,
     code and schemas, settings). Every raw file is hashed here, once a night; contents the
     archive has not seen before are entered in its record (data/raw/.arkiv.json) first, so the
@@ -411,7 +423,7 @@ def fingerprint_inputs(ctx: steps.RunContext, profile_path: Path, plan_path: Pat
         ctx.raw_dir,
         [(f["path"], f["sha256"]) for f in manifest],
         ctx.started_at,
-        earlier=lambda: steps.first_seen_in_load_log(ctx.analytics_path),
+        earlier=lambda: history.first_seen_in_load_log(ctx.analytics_path),
     )
     return fp.input_fingerprint(
         ctx.raw_dir,
@@ -448,7 +460,7 @@ def file_stamp(path: Path) -> dict[str, int]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def recover_broken_database(ctx: steps.RunContext) -> None:
+def recover_broken_database(ctx: run_context.RunContext) -> None:
     """A published database that cannot be opened (zero bytes, truncated, overwritten) is removed
     so this night publishes a new one from the archive; it held nothing that is not rebuilt."""
     import duckdb
@@ -469,7 +481,7 @@ def recover_broken_database(ctx: steps.RunContext) -> None:
         path.unlink()
 
 
-def unchanged_since_last_run(ctx: steps.RunContext, fingerprint: dict[str, Any]) -> bool:
+def unchanged_since_last_run(ctx: run_context.RunContext, fingerprint: dict[str, Any]) -> bool:
     """True (and logged as "ingen endringer") when the last publish saw exactly these inputs, its
     reports followed, and the published database is still that publish's."""
     last_run = fp.read_last_run(ctx.warehouse_dir)
@@ -500,7 +512,7 @@ def unchanged_since_last_run(ctx: steps.RunContext, fingerprint: dict[str, Any])
 
 
 def record_publish(
-    ctx: steps.RunContext,
+    ctx: run_context.RunContext,
     summary: NightlySummary,
     fingerprint: dict[str, Any],
     delivered: bool,

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.findings import ERROR, Finding
-from pipeline.generate import SAMPLE_NOTICE
 from pipeline.headline import norwegian_number
+from pipeline.sample_marker import SAMPLE_NOTICE
 from pipeline.warehouse import connect
 
 LEVEL_NAMES = {"municipality": "Hele kommunen", "sector": "Sektor"}

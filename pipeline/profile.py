@@ -126,6 +126,24 @@ def profile_path() -> Path:
 def load_profile(path: Path | None = None) -> Profile:
     """Load and check a source profile; raise ProfileError with a sentence a person can act on."""
     path = Path(path) if path else profile_path()
+    data = _read_profile_yaml(path)
+    dialect = _dialect(path, _need(path, data, "dialect", "toppnivået"))
+    codes = _absence_codes(path, data)
+    sources = {
+        sname: _source(path, sname, s)
+        for sname, s in (_need(path, data, "sources", "toppnivået") or {}).items()
+    }
+    return Profile(
+        name=str(data.get("name", path.stem)),
+        path=path,
+        dialect=dialect,
+        absence_codes=codes,
+        sources=sources,
+        limits=_limits(data.get("limits") or {}, path),
+    )
+
+
+def _read_profile_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ProfileError(f"Fant ikke kildeprofilen {path}. Sjekk stien eller SICKLEAVE_PROFILE.")
     try:
@@ -136,20 +154,26 @@ def load_profile(path: Path | None = None) -> Profile:
         raise ProfileError(f"Kildeprofilen {path} er ikke gyldig YAML{where}: {exc}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"Kildeprofilen {path} må være et YAML-kart med 'dialect' og 'sources'.")
+    return data
 
-    def need(mapping: dict, key: str, where: str):
-        if not isinstance(mapping, dict) or key not in mapping:
-            raise ProfileError(f"Kildeprofilen {path} mangler feltet '{key}' under {where}.")
-        return mapping[key]
 
-    d = need(data, "dialect", "toppnivået")
-    dialect = Dialect(
-        delimiter=str(need(d, "delimiter", "dialect")),
-        decimal=str(need(d, "decimal", "dialect")),
+def _need(path: Path, mapping: dict, key: str, where: str):
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise ProfileError(f"Kildeprofilen {path} mangler feltet '{key}' under {where}.")
+    return mapping[key]
+
+
+def _dialect(path: Path, d: dict) -> Dialect:
+    return Dialect(
+        delimiter=str(_need(path, d, "delimiter", "dialect")),
+        decimal=str(_need(path, d, "decimal", "dialect")),
         thousands=str(d.get("thousands", "")),
-        date_format=str(need(d, "date_format", "dialect")),
+        date_format=str(_need(path, d, "date_format", "dialect")),
         encodings=tuple(d.get("encodings", ["utf-8", "cp1252"])),
     )
+
+
+def _absence_codes(path: Path, data: dict) -> dict[str, str]:
     codes = {str(k): str(v) for k, v in (data.get("absence_codes") or {}).items()}
     for code, cert in codes.items():
         if cert not in CERTIFICATIONS:
@@ -157,46 +181,46 @@ def load_profile(path: Path | None = None) -> Profile:
                 f"Kildeprofilen {path}: fraværskoden {code} har «{cert}»; "
                 f"bruk en av {', '.join(sorted(CERTIFICATIONS))}."
             )
-    sources = {}
-    for sname, s in (need(data, "sources", "toppnivået") or {}).items():
-        cols = {}
-        for cname, c in (need(s, "columns", f"sources.{sname}") or {}).items():
-            ctype = c.get("type", "text")
-            if ctype not in COLUMN_TYPES:
-                raise ProfileError(
-                    f"Kildeprofilen {path}: sources.{sname}.columns.{cname}.type er «{ctype}»; "
-                    f"bruk en av {', '.join(sorted(COLUMN_TYPES))}."
-                )
-            cols[cname] = Column(
-                name=cname,
-                header=str(need(c, "header", f"sources.{sname}.columns.{cname}")),
-                type=ctype,
-                required=bool(c.get("required", False)),
-                allow_empty=bool(c.get("allow_empty", False)),
-                personal=bool(c.get("personal", False)),
-                identifies_person=bool(c.get("identifies_person", False)),
-                decimals=_optional_int(c.get("decimals"), path, f"{sname}.columns.{cname}"),
-            )
-        sources[sname] = Source(
-            name=sname,
-            folder=str(need(s, "folder", f"sources.{sname}")),
-            patterns=tuple(need(s, "patterns", f"sources.{sname}")),
-            description=str(s.get("description", "")),
-            columns=cols,
-            replaces=str(s.get("replaces", "period")),
-            dates=_date_window(s.get("dates") or {}, path, sname),
+    return codes
+
+
+def _source(path: Path, sname: str, s: dict) -> Source:
+    cols = {
+        cname: _column(path, sname, cname, c)
+        for cname, c in (_need(path, s, "columns", f"sources.{sname}") or {}).items()
+    }
+    source = Source(
+        name=sname,
+        folder=str(_need(path, s, "folder", f"sources.{sname}")),
+        patterns=tuple(_need(path, s, "patterns", f"sources.{sname}")),
+        description=str(s.get("description", "")),
+        columns=cols,
+        replaces=str(s.get("replaces", "period")),
+        dates=_date_window(s.get("dates") or {}, path, sname),
+    )
+    if source.replaces not in {"period", "snapshot"}:
+        raise ProfileError(
+            f"Kildeprofilen {path}: sources.{sname}.replaces må være period eller snapshot."
         )
-        if sources[sname].replaces not in {"period", "snapshot"}:
-            raise ProfileError(
-                f"Kildeprofilen {path}: sources.{sname}.replaces må være period eller snapshot."
-            )
-    return Profile(
-        name=str(data.get("name", path.stem)),
-        path=path,
-        dialect=dialect,
-        absence_codes=codes,
-        sources=sources,
-        limits=_limits(data.get("limits") or {}, path),
+    return source
+
+
+def _column(path: Path, sname: str, cname: str, c: dict) -> Column:
+    ctype = c.get("type", "text")
+    if ctype not in COLUMN_TYPES:
+        raise ProfileError(
+            f"Kildeprofilen {path}: sources.{sname}.columns.{cname}.type er «{ctype}»; "
+            f"bruk en av {', '.join(sorted(COLUMN_TYPES))}."
+        )
+    return Column(
+        name=cname,
+        header=str(_need(path, c, "header", f"sources.{sname}.columns.{cname}")),
+        type=ctype,
+        required=bool(c.get("required", False)),
+        allow_empty=bool(c.get("allow_empty", False)),
+        personal=bool(c.get("personal", False)),
+        identifies_person=bool(c.get("identifies_person", False)),
+        decimals=_optional_int(c.get("decimals"), path, f"{sname}.columns.{cname}"),
     )
 
 

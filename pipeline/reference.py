@@ -1,7 +1,7 @@
 """National reference series (SSB and NAV) in one long table, `reference_series`, for comparing a
 municipality's figures with Norway's.
 
-Readers for the formats SSB and NAV publish (their sources: pipeline/reference_data/KILDER.md):
+Readers for the formats SSB and NAV publish (their sources: sample/reference_data/KILDER.md):
 - SSB table 12439 as SSB's CSV download (`read_ssb_table`);
 - NAV's national diagnosis tables as printed on nav.no, years as columns (`read_nav_wide_tables`);
 - the same NAV figures in long form (`read_nav_long_csv`).
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from pipeline.diagnosis_groups import (
     classify_labels,
     load_diagnosis_groups,
 )
-from pipeline.nav import decode_bytes
+from pipeline.read import decode
 
 # The reference_series contract.
 REFERENCE_COLUMNS = {
@@ -88,15 +87,6 @@ def empty_reference_frame() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REFERENCE_COLUMNS.items()})
 
 
-def share_pct(part, whole, decimals: int = 1) -> Decimal | None:
-    """100 × part / whole rounded half up on the exact decimal value (NAV's and SSB's rounding);
-    None when whole is zero or either is missing."""
-    if part is None or whole is None or pd.isna(part) or pd.isna(whole) or whole == 0:
-        return None
-    exact = Decimal(str(part)) * 100 / Decimal(str(whole))
-    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-
-
 # --- SSB ----------------------------------------------------------------------------------------
 
 
@@ -107,7 +97,7 @@ def read_ssb_table(path: Path) -> pd.DataFrame:
     sick leave in the download); SSB's missing markers give an empty value, never 0.
     """
     path = Path(path)
-    text, _ = decode_bytes(path.read_bytes())
+    text, _ = decode(path.read_bytes())
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.ParserError as exc:
@@ -231,7 +221,7 @@ def read_nav_wide_tables(path: Path, catalogue: DiagnosisCatalogue | None = None
     reference_series rows. Each block starts `@@ <address>|<measure>|<quarter>|<years>`; a row is
     a label and one number per year; "... herav" rows become sub-groups (is_subgroup)."""
     path = Path(path)
-    text, _ = decode_bytes(path.read_bytes())
+    text, _ = decode(path.read_bytes())
     records: list[dict] = []
     block: dict | None = None
     for line_no, line in enumerate(text.splitlines(), start=1):
@@ -306,7 +296,7 @@ def read_nav_long_csv(path: Path, catalogue: DiagnosisCatalogue | None = None) -
     """NAV's diagnosis tables in long form (kilde_url, maal, kvartal, aar, periode,
     diagnosegruppe_nav, icpc2_kapittel, kjonn, verdi) -> reference_series rows."""
     path = Path(path)
-    text, _ = decode_bytes(path.read_bytes())
+    text, _ = decode(path.read_bytes())
     raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     missing = [c for c in _LONG_COLUMNS if c not in raw.columns]
     if missing:
@@ -433,15 +423,3 @@ def _reference_frame(
         index=index,
     )
     return frame.astype(REFERENCE_COLUMNS).reset_index(drop=True)
-
-
-def total_differences(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per source, series, quarter, scope and sex: the sum of the main groups (herav rows never
-    added), the "I alt" value and their difference (sum minus total)."""
-    keys = ["source", "series", "quarter", "scope", "sex"]
-    main = frame[frame["diagnosis_group"].notna() & ~frame["is_subgroup"]]
-    total = frame[frame["diagnosis_group"].isna()].set_index(keys)["value"].rename("total")
-    sums = main.groupby(keys)["value"].sum(min_count=1).rename("group_sum")
-    out = pd.concat([sums, total], axis=1, join="inner").reset_index()
-    out["difference"] = out["group_sum"] - out["total"]
-    return out

@@ -18,7 +18,7 @@ from pipeline.read import SourceFile
 
 def suite_parameters(profile: Profile, known_units: set[str] | None) -> dict:
     """The run-time values the suites refer to as $name. (An export that collapsed against the
-    older exports of its period is judged across files: pipeline.steps.replacement.)"""
+    older exports of its period is judged across files: pipeline.replacement.replacement.)"""
     return {
         "known_units": sorted(known_units) if known_units is not None else None,
         "absence_codes": sorted(profile.absence_codes),

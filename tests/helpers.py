@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline.build import build_internal
 from pipeline.profile import load_profile
-from pipeline.steps import RunContext
+from pipeline.run_context import RunContext
 
 D = dt.date.fromisoformat
 

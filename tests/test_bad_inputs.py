@@ -12,7 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import expectations, steps
+from pipeline import (
+    discovery,
+    expectations,
+    intake,
+    publishing,
+    reference_folder,
+    rejected_files,
+    run_context,
+)
 from pipeline.errors import FileRejected
 from pipeline.nav import read_nav_folder
 from pipeline.profile import Limits, ProfileError, load_profile
@@ -36,22 +44,22 @@ ABSENCES = (
 )
 
 
-def load(tmp_path: Path, name: str, content: bytes | str, source: str) -> steps.LoadedFile:
+def load(tmp_path: Path, name: str, content: bytes | str, source: str) -> run_context.LoadedFile:
     folder = tmp_path / "agresso"
     folder.mkdir(exist_ok=True)
     path = folder / name
     path.write_bytes(content.encode("cp1252") if isinstance(content, str) else content)
-    return steps.read_and_validate(path, source, PROFILE, KEY, UNITS)
+    return intake.read_and_validate(path, source, PROFILE, KEY, UNITS)
 
 
-def rejected(lf: steps.LoadedFile) -> tuple[str, str | None]:
+def rejected(lf: run_context.LoadedFile) -> tuple[str, str | None]:
     assert lf.outcome == "rejected" and lf.frame is None
     [finding] = lf.findings
     assert finding.line is None and finding.severity == "error"
     return finding.rule, finding.column
 
 
-def quarantined(lf: steps.LoadedFile) -> list[tuple[int, str | None, str]]:
+def quarantined(lf: run_context.LoadedFile) -> list[tuple[int, str | None, str]]:
     return [(f.line, f.column, f.rule) for f in lf.findings if f.severity == "error"]
 
 
@@ -101,7 +109,7 @@ def test_xlsx_with_two_sheets(tmp_path):
     with pd.ExcelWriter(path) as writer:
         frame.to_excel(writer, sheet_name="Ansatte", index=False)
         frame.to_excel(writer, sheet_name="Kopi", index=False)
-    lf = steps.read_and_validate(path, "employments", PROFILE, KEY, UNITS)
+    lf = intake.read_and_validate(path, "employments", PROFILE, KEY, UNITS)
     assert rejected(lf) == ("excel_sheet_count", None)
 
 
@@ -121,7 +129,7 @@ def test_identity_numbers_as_resource_numbers_reject_the_file(tmp_path):
 def test_file_in_the_wrong_folder(tmp_path):
     (tmp_path / "agresso").mkdir()
     (tmp_path / "agresso" / "nav_diagnose.csv").write_text("Kvartal;Sektor\r\n", "utf-8")
-    [lf] = steps.unexpected_files(tmp_path, PROFILE)
+    [lf] = discovery.unexpected_files(tmp_path, PROFILE)
     assert rejected(lf) == ("file_unexpected", None)
     assert "ansettelser*.csv" in lf.rejected_reason
 
@@ -172,8 +180,8 @@ def test_unknown_unit_is_found_the_same_way_against_a_country_of_units(tmp_path)
     path.write_bytes(content.encode("cp1252"))
     many_units = set(UNITS) | {f"{n:05d}" for n in range(10000, 40000)}
     assert len(many_units) > expectations.LARGE_VALUE_SET
-    few = steps.read_and_validate(path, "absences", PROFILE, KEY, UNITS, None)
-    many = steps.read_and_validate(path, "absences", PROFILE, KEY, many_units, None)
+    few = intake.read_and_validate(path, "absences", PROFILE, KEY, UNITS, None)
+    many = intake.read_and_validate(path, "absences", PROFILE, KEY, many_units, None)
     assert quarantined(many) == quarantined(few) == [(3, "Arbeidssted", "unit_unknown")]
     assert many.frame.equals(few.frame)
 
@@ -368,8 +376,8 @@ def test_many_exact_duplicates_are_one_finding_with_the_count_and_first_lines(tm
     assert finding.extra["lines"] == list(range(5, 15))
     assert "Gjelder 500 linjer (linje 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 …)" in finding.message
     assert (lf.rows_read, lf.rows_loaded) == (503, 3)
-    ctx = steps.RunContext(tmp_path, tmp_path, dt.date(2014, 6, 30))
-    [log] = steps.load_log_frame(ctx, [lf]).to_dict("records")
+    ctx = run_context.RunContext(tmp_path, tmp_path, dt.date(2014, 6, 30))
+    [log] = publishing.load_log_frame(ctx, [lf]).to_dict("records")
     assert (log["rows_read"], log["rows_loaded"], log["rows_quarantined"]) == (503, 3, 500)
 
 
@@ -487,7 +495,7 @@ def test_long_file_name_is_shortened_when_rejected_and_kept_in_the_reason(tmp_pa
     name = "fravaer_" + "x" * 240 + ".csv"
     assert len(name) == 252
     lf = load(tmp_path, name, ABSENCES.replace(";", ","), "absences")
-    target = steps.move_rejected(lf, tmp_path / "rejected", "0123456789ab")
+    target = rejected_files.move_rejected(lf, tmp_path / "rejected", "0123456789ab")
     assert target.exists() and not lf.path.exists()
     assert target.name.startswith("0123456789ab_fravaer_xxx") and target.name.endswith(".csv")
     reason = target.with_name(target.name + ".grunn.txt")
@@ -496,10 +504,10 @@ def test_long_file_name_is_shortened_when_rejected_and_kept_in_the_reason(tmp_pa
 
 
 def test_two_long_names_stay_apart_when_shortened():
-    a = steps.rejected_name("a" * 250 + "1.csv", "run")
-    b = steps.rejected_name("a" * 250 + "2.csv", "run")
+    a = rejected_files.rejected_name("a" * 250 + "1.csv", "run")
+    b = rejected_files.rejected_name("a" * 250 + "2.csv", "run")
     assert a != b and len(a.encode()) <= 245 and len(b.encode()) <= 245
-    assert steps.rejected_name("fravaer.csv", "run") == "run_fravaer.csv"
+    assert rejected_files.rejected_name("fravaer.csv", "run") == "run_fravaer.csv"
 
 
 def odd_entries(raw: Path) -> Path:
@@ -527,9 +535,9 @@ def in_time(function, *args, seconds: float = 30):
 def test_only_regular_files_are_read_and_every_other_entry_is_a_finding(tmp_path):
     raw = tmp_path / "raw"
     odd_entries(raw)
-    found = in_time(steps.discover, raw, PROFILE, steps.AGRESSO_SOURCES)
+    found = in_time(discovery.discover, raw, PROFILE, discovery.AGRESSO_SOURCES)
     assert found["organisation"] == [raw / "agresso" / "organisasjon.csv"]
-    rejected_entries = in_time(steps.unexpected_files, raw, PROFILE)
+    rejected_entries = in_time(discovery.unexpected_files, raw, PROFILE)
     assert sorted(
         (lf.path.relative_to(raw).as_posix(), lf.findings[0].rule) for lf in rejected_entries
     ) == [
@@ -546,18 +554,18 @@ def test_only_regular_files_are_read_and_every_other_entry_is_a_finding(tmp_path
     # Readers of the other folders pass them by (they would hang or read outside data/raw).
     frame, findings = in_time(read_nav_folder, raw / "nav", PROFILE)
     assert frame.empty and findings == []
-    frame, findings = in_time(steps.read_reference_folder, raw / "ssb")
+    frame, findings = in_time(reference_folder.read_reference_folder, raw / "ssb")
     assert frame.empty and findings == []
     # Nothing odd is moved: a link, a pipe or a folder stays for a person to remove.
     for lf in rejected_entries:
-        assert steps.move_rejected(lf, tmp_path / "rejected", "run") is None
+        assert rejected_files.move_rejected(lf, tmp_path / "rejected", "run") is None
         assert lf.path.is_symlink() or lf.path.exists()
 
 
 def test_a_link_is_never_followed_even_when_read_directly(tmp_path):
     raw = tmp_path / "raw"
     odd_entries(raw)
-    lf = steps.read_and_validate(
+    lf = intake.read_and_validate(
         raw / "agresso" / "organisasjon_lenke.csv", "organisation", PROFILE, KEY
     )
     assert rejected(lf) == ("not_regular_file", None)
@@ -570,8 +578,8 @@ def test_a_linked_source_folder_is_not_read(tmp_path):
     (real / "organisasjon.csv").write_text(ORGANISATION_UTF8, encoding="utf-8")
     raw.mkdir()
     (raw / "agresso").symlink_to(real)
-    assert steps.discover(raw, PROFILE, ["organisation"]) == {"organisation": []}
-    [lf] = steps.unexpected_files(raw, PROFILE)
+    assert discovery.discover(raw, PROFILE, ["organisation"]) == {"organisation": []}
+    [lf] = discovery.unexpected_files(raw, PROFILE)
     assert (lf.path.name, lf.findings[0].rule) == ("agresso", "not_regular_file")
 
 
@@ -610,5 +618,5 @@ def test_profile_limits_are_used(tmp_path):
     folder.mkdir()
     (folder / "fravaer.csv").write_bytes(ABSENCES.encode("cp1252"))
     profile = load_profile(path)
-    lf = steps.read_and_validate(folder / "fravaer.csv", "absences", profile, KEY, UNITS)
+    lf = intake.read_and_validate(folder / "fravaer.csv", "absences", profile, KEY, UNITS)
     assert rejected(lf) == ("too_many_columns", None)

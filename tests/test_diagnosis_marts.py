@@ -11,8 +11,9 @@ import duckdb
 import pytest
 
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
-from pipeline.nav import empty_staging_frame, parse_nav_diagnosis, read_text_frame
+from pipeline.nav import empty_staging_frame, parse_nav_diagnosis
 from pipeline.profile import load_profile
+from pipeline.read import read_csv_text
 
 ORGNR = "964963738"
 
@@ -90,7 +91,7 @@ def con():
     con.execute("CREATE TABLE params AS SELECT 'Testkommune' AS municipality_name")
     profile = load_profile()
     frame, findings = parse_nav_diagnosis(
-        read_text_frame(NAV_TEXT, profile.dialect), "nav.csv", profile
+        read_csv_text(NAV_TEXT, profile.dialect), "nav.csv", profile
     )
     assert findings == []
     load_nav_staging(con, frame)

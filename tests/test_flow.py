@@ -10,8 +10,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from pipeline.generate import generate_municipality
 from pipeline.warehouse import load_warehouse_schema
+from sample.municipality import generate_municipality
 
 pytestmark = pytest.mark.integration
 

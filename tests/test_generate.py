@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 from stdnum.no import fodselsnummer
 
-from pipeline.generate import SAMPLE_MARKER, generate_municipality, is_sample_data
 from pipeline.manual import read_manual_measurements
 from pipeline.plan import DEFAULT_PLAN, MANUAL_MEASURE, load_plan
 from pipeline.profile import load_profile
-from pipeline.steps import RunContext, run_info_frame
+from pipeline.publishing import run_info_frame
+from pipeline.run_context import RunContext
+from pipeline.sample_marker import SAMPLE_MARKER, is_sample_data
+from sample.municipality import generate_municipality
 
 PROFILE = load_profile()
 

@@ -10,14 +10,14 @@ from pipeline.diagnosis_groups import classify_labels, load_diagnosis_groups, no
 from pipeline.nav import (
     STAGING_COLUMNS,
     check_scopes,
-    decode_bytes,
     parse_nav_diagnosis,
     read_nav_diagnosis,
     read_nav_folder,
-    read_text_frame,
 )
 from pipeline.profile import load_profile
-from pipeline.steps import RunContext, quality_findings
+from pipeline.publishing import quality_findings
+from pipeline.read import decode, read_csv_text
+from pipeline.run_context import RunContext
 from tests.helpers import build
 
 HEADER = "Kvartal;Sektor;Diagnosegruppe;Tapte dagsverk;Tilfeller"
@@ -27,7 +27,7 @@ VALID_ORGNR = "964963738"  # a real-format organisation number (check digit hold
 def parse(text: str):
     """Parse a NAV table given as the text of a file (default profile)."""
     profile = load_profile()
-    frame = read_text_frame(text, profile.dialect)
+    frame = read_csv_text(text, profile.dialect)
     return parse_nav_diagnosis(frame, "nav_test.csv", profile)
 
 
@@ -281,8 +281,8 @@ def test_encodings_cp1252_and_utf8_with_bom_are_detected(tmp_path: Path):
     body = f"{HEADER}\n2014K1;Alle;Sykdom i fordøyelsesorganene;1 234,5;12\n"
     (tmp_path / "a.csv").write_bytes(body.encode("cp1252"))
     (tmp_path / "b.csv").write_bytes(body.replace("2014K1", "2014K2").encode("utf-8-sig"))
-    assert decode_bytes(body.encode("cp1252"))[1] == "cp1252"
-    assert decode_bytes(body.encode("utf-8-sig"))[1] == "utf-8-sig"
+    assert decode(body.encode("cp1252"))[1] == "cp1252"
+    assert decode(body.encode("utf-8-sig"))[1] == "utf-8-sig"
     frame, findings = read_nav_folder(tmp_path)
     assert findings == []
     assert frame["quarter"].tolist() == ["2014K1", "2014K2"]

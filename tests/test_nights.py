@@ -21,7 +21,7 @@ import holidays
 import pandas as pd
 import pytest
 
-from pipeline import archive, steps
+from pipeline import archive, discovery, history, intake, run_context, staging
 from pipeline import fingerprint as fp
 from pipeline.profile import DEFAULT_PROFILE, PROJECT_ROOT, load_profile
 
@@ -103,20 +103,20 @@ def load_files(tmp_path: Path, files: dict[str, str], first_seen: dict[str, dt.d
     for name, text in files.items():
         write(folder, name, text)
         source = "absences" if name.startswith("fravaer") else "employments"
-        loaded.append(steps.read_and_validate(folder / name, source, PROFILE, KEY, {"100", "200"}))
+        loaded.append(intake.read_and_validate(folder / name, source, PROFILE, KEY, {"100", "200"}))
     seen = {
         lf.content_sha256: first_seen[lf.path.name] for lf in loaded if lf.path.name in first_seen
     }
     now = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)
-    steps.settle_history(loaded, seen, now, PROFILE)
+    history.settle_history(loaded, seen, now, PROFILE)
     return {lf.path.name: lf for lf in loaded}
 
 
-def staged(loaded: dict[str, steps.LoadedFile]) -> pd.DataFrame:
+def staged(loaded: dict[str, run_context.LoadedFile]) -> pd.DataFrame:
     by_source: dict[str, list] = {}
     for lf in loaded.values():
         by_source.setdefault(lf.source, []).append(lf)
-    return steps.staging_frames(by_source, PROFILE)["stg_absences"]
+    return staging.staging_frames(by_source, PROFILE)["stg_absences"]
 
 
 def test_a_first_seen_time_without_time_zone_orders_with_one_that_has_it(tmp_path):
@@ -230,18 +230,18 @@ def test_a_thousand_copies_of_one_export_are_read_once(tmp_path, monkeypatch):
     for i in range(999):
         shutil.copyfile(folder / "fravaer.csv", folder / f"fravaer_kopi{i:03d}.csv")
     parsed = []
-    real = steps.read_source_file
+    real = intake.read_source_file
     monkeypatch.setattr(
-        steps, "read_source_file", lambda path, *a: parsed.append(path.name) or real(path, *a)
+        intake, "read_source_file", lambda path, *a: parsed.append(path.name) or real(path, *a)
     )
     manifest = fp.raw_manifest(tmp_path)
     digests = fp.digests({"raw_files": manifest}, tmp_path)
-    paths = steps.discover(tmp_path, PROFILE, ["absences"])["absences"]
-    loaded = steps.read_each_content_once(
+    paths = discovery.discover(tmp_path, PROFILE, ["absences"])["absences"]
+    loaded = discovery.read_each_content_once(
         paths,
         "absences",
         digests,
-        lambda path, digest: steps.read_and_validate(path, "absences", PROFILE, KEY, None, digest),
+        lambda path, digest: intake.read_and_validate(path, "absences", PROFILE, KEY, None, digest),
     )
     assert parsed == ["fravaer.csv"]
     assert [lf.outcome for lf in loaded].count("duplicate") == 999
@@ -270,7 +270,7 @@ def test_fingerprint_covers_schemas_and_leaves_hidden_files_out(tmp_path):
     manifest = fp.raw_manifest(raw)
     assert [f["path"] for f in manifest] == ["agresso/fravaer.csv", "nav/nav.csv", "ssb/ssb.csv"]
     write(raw, "notat.txt", "x\n")  # in no folder a reader looks in
-    assert steps.files_read(fp.raw_manifest(raw), PROFILE) == 3
+    assert discovery.files_read(fp.raw_manifest(raw), PROFILE) == 3
 
 
 def test_fingerprint_hashes_the_plan_the_night_uses(tmp_path, monkeypatch):
@@ -281,7 +281,7 @@ def test_fingerprint_hashes_the_plan_the_night_uses(tmp_path, monkeypatch):
     plan.write_text((PROJECT_ROOT / "plan.yaml").read_text("utf-8"), encoding="utf-8")
     raw = tmp_path / "raw"
     write(raw / "agresso", "fravaer.csv", month(2014, 1))
-    ctx = steps.RunContext(raw, tmp_path / "warehouse", dt.date(2014, 1, 31))
+    ctx = run_context.RunContext(raw, tmp_path / "warehouse", dt.date(2014, 1, 31))
     before = fingerprint_inputs(ctx, DEFAULT_PROFILE, plan)
     plan.write_text(plan.read_text("utf-8").replace("2014: 7.0", "2014: 9.9"), encoding="utf-8")
     after = fingerprint_inputs(ctx, DEFAULT_PROFILE, plan)
@@ -440,6 +440,60 @@ def counting(monkeypatch, module, name: str, calls: list) -> None:
     monkeypatch.setattr(module, name, wrapped)
 
 
+def night_checks(label: str, summary, analytics: Path, inputs: int, raw: Path) -> None:
+    """What each night of NIGHTS must have published, checked by hand."""
+    log = log_of(analytics)
+    if label == "januar":
+        assert lost(analytics, "2013K1") == 6 and lost(analytics, "2014K1") == 2
+    if label == "februar":
+        assert lost(analytics, "2014K1") == 4
+    if label.startswith("mars"):
+        # Corrected February: 3 rows replace the 2 of the first export, January and March
+        # stay; corrected March 2013 (a month after a year): its 3 rows replace 2 of 24.
+        assert lost(analytics, "2014K1") == 2 + 3 + 2
+        assert lost(analytics, "2013K1") == 2 + 2 + 3
+        assert lost(analytics, "2013K2") == 6
+        assert log["fravaer_2014-02.csv"] == ("loaded", 0, 2)
+        assert log["fravaer_2014-02-rettet.csv"] == ("loaded", 3, 0)
+        assert log["fravaer_2014-01.csv"] == ("loaded", 2, 0)
+        assert log["fravaer_2013.csv"] == ("loaded", 22, 2)
+        assert log["fravaer_2013-03.csv"] == ("loaded", 3, 0)
+    if label == "stille natt":
+        assert summary.skipped and summary.files_read == 0
+    else:
+        assert not summary.skipped, label
+        assert summary.files_read == inputs, label  # .gitkeep is no input
+    if label == "bare planen endret":
+        assert query(
+            analytics,
+            "SELECT DISTINCT target FROM indicator_status WHERE indicator_id = "
+            "'sykefravaer_kommunen' AND period = '2014K1'",
+        ) == [(Decimal("9.9"),)]
+    if label.startswith("april"):
+        assert summary.files_rejected == 1
+        assert log["fravaer_feil.csv"][0] == "rejected"
+        assert log["fravaer_2014-04_kopi.csv"] == ("duplicate", 0, 0)
+        assert not (raw / "agresso" / "fravaer_feil.csv").exists()
+        assert lost(analytics, "2014K2") == 2
+    if label.startswith("juni"):
+        names = query(
+            analytics,
+            "SELECT DISTINCT scope_name FROM sick_leave_quarterly WHERE scope_code = '100'",
+        )
+        assert names == [("Enhet A ny",)]
+        assert query(
+            analytics,
+            "SELECT persons FROM sick_leave_quarterly WHERE quarter = '2014K2' "
+            "AND scope_level = 'unit' AND scope_code = '300'",
+        ) == [(2,)]
+    if label.startswith("juli"):
+        assert summary.files_rejected == 1
+        assert log["fravaer_alt.csv"][0] == "rejected"
+        assert lost(analytics, "2014K3") == 2
+    if label == "desember":
+        assert [lost(analytics, f"2014K{q}") for q in (1, 2, 3, 4)] == [7, 6, 6, 6]
+
+
 @pytest.mark.integration
 def test_a_year_of_nights_publishes_what_one_clean_run_over_the_archive_publishes(
     tmp_path, monkeypatch
@@ -453,58 +507,6 @@ def test_a_year_of_nights_publishes_what_one_clean_run_over_the_archive_publishe
     plan = tmp_path / "plan.yaml"
     plan.write_text((PROJECT_ROOT / "plan.yaml").read_text("utf-8"), encoding="utf-8")
     settings = {"mask_threshold": 1, "municipality_name": "Testkommune", "plan_path": plan}
-
-    def night_checks(label: str, summary, analytics: Path, inputs: int) -> None:
-        log = log_of(analytics)
-        if label == "januar":
-            assert lost(analytics, "2013K1") == 6 and lost(analytics, "2014K1") == 2
-        if label == "februar":
-            assert lost(analytics, "2014K1") == 4
-        if label.startswith("mars"):
-            # Corrected February: 3 rows replace the 2 of the first export, January and March
-            # stay; corrected March 2013 (a month after a year): its 3 rows replace 2 of 24.
-            assert lost(analytics, "2014K1") == 2 + 3 + 2
-            assert lost(analytics, "2013K1") == 2 + 2 + 3
-            assert lost(analytics, "2013K2") == 6
-            assert log["fravaer_2014-02.csv"] == ("loaded", 0, 2)
-            assert log["fravaer_2014-02-rettet.csv"] == ("loaded", 3, 0)
-            assert log["fravaer_2014-01.csv"] == ("loaded", 2, 0)
-            assert log["fravaer_2013.csv"] == ("loaded", 22, 2)
-            assert log["fravaer_2013-03.csv"] == ("loaded", 3, 0)
-        if label == "stille natt":
-            assert summary.skipped and summary.files_read == 0
-        else:
-            assert not summary.skipped, label
-            assert summary.files_read == inputs, label  # .gitkeep is no input
-        if label == "bare planen endret":
-            assert query(
-                analytics,
-                "SELECT DISTINCT target FROM indicator_status WHERE indicator_id = "
-                "'sykefravaer_kommunen' AND period = '2014K1'",
-            ) == [(Decimal("9.9"),)]
-        if label.startswith("april"):
-            assert summary.files_rejected == 1
-            assert log["fravaer_feil.csv"][0] == "rejected"
-            assert log["fravaer_2014-04_kopi.csv"] == ("duplicate", 0, 0)
-            assert not (raw / "agresso" / "fravaer_feil.csv").exists()
-            assert lost(analytics, "2014K2") == 2
-        if label.startswith("juni"):
-            names = query(
-                analytics,
-                "SELECT DISTINCT scope_name FROM sick_leave_quarterly WHERE scope_code = '100'",
-            )
-            assert names == [("Enhet A ny",)]
-            assert query(
-                analytics,
-                "SELECT persons FROM sick_leave_quarterly WHERE quarter = '2014K2' "
-                "AND scope_level = 'unit' AND scope_code = '300'",
-            ) == [(2,)]
-        if label.startswith("juli"):
-            assert summary.files_rejected == 1
-            assert log["fravaer_alt.csv"][0] == "rejected"
-            assert lost(analytics, "2014K3") == 2
-        if label == "desember":
-            assert [lost(analytics, f"2014K{q}") for q in (1, 2, 3, 4)] == [7, 6, 6, 6]
 
     for index, (label, as_of, files) in enumerate(NIGHTS):
         for name, text in files.items():
@@ -520,8 +522,9 @@ def test_a_year_of_nights_publishes_what_one_clean_run_over_the_archive_publishe
         hashed, parsed = [], []
         with monkeypatch.context() as patch:
             counting(patch, fp, "file_sha256", hashed)
-            counting(patch, steps, "file_digest", hashed)
-            counting(patch, steps, "read_source_file", parsed)
+            counting(patch, discovery, "file_digest", hashed)
+            counting(patch, intake, "file_digest", hashed)
+            counting(patch, intake, "read_source_file", parsed)
             summary = nightly(
                 raw_dir=raw,
                 warehouse_dir=warehouse,
@@ -533,7 +536,7 @@ def test_a_year_of_nights_publishes_what_one_clean_run_over_the_archive_publishe
             assert sorted(n for n in hashed if n in exports) == sorted(exports), label
             assert "fravaer_2014-04_kopi.csv" not in parsed
         analytics = warehouse / "analytics.duckdb"
-        night_checks(label, summary, analytics, inputs)
+        night_checks(label, summary, analytics, inputs, raw)
         clean = nightly(
             raw_dir=clean_raw,
             warehouse_dir=tmp_path / f"clean{index}" / "warehouse",

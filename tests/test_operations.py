@@ -755,7 +755,7 @@ def test_units_let_a_night_write_every_folder_it_writes_and_nothing_of_the_code(
     """Under ProtectSystem=strict a unit writes only its ReadWritePaths: every folder a night
     writes (rejected files are moved out of raw, reports go beside the warehouse) must be inside
     them, the code folder must not, and the guide's step 1 creates each of those folders."""
-    from pipeline.steps import RunContext
+    from pipeline.run_context import RunContext
 
     env = env_file_settings()
     raw, warehouse = Path(env["SICKLEAVE_RAW_DIR"]), Path(env["SICKLEAVE_WAREHOUSE_DIR"])

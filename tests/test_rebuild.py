@@ -4,7 +4,7 @@ skips the night), and publishes the same figures."""
 import duckdb
 
 from pipeline import cli
-from pipeline.generate import generate_municipality
+from sample.municipality import generate_municipality
 
 FIGURES = (
     "SELECT quarter, scope_level, scope_code, sick_leave_pct, lost_workdays, possible_workdays "

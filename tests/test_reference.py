@@ -1,6 +1,6 @@
 """National reference series: SSB table 12439 and NAV's diagnosis tables, inline and real files."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +12,7 @@ from pipeline.reference import (
     read_nav_long_csv,
     read_nav_wide_tables,
     read_ssb_table,
-    share_pct,
     split_digit_groups,
-    total_differences,
 )
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
@@ -22,6 +20,23 @@ SSB_FILE = REFERENCE / "ssb_sykefravaer.csv"
 NAV_WIDE = REFERENCE / "nav_tabellsider_utdrag.txt"
 NAV_LONG = REFERENCE / "nav_legemeldt_diagnose_3kv_4kv_2004-2014_fra_nav_tabellsider.csv"
 KEYS = ["series", "quarter", "diagnosis_group", "diagnosis_subgroup"]
+
+
+def share_pct(part: float, whole: float) -> Decimal:
+    """Part of whole in percent, one decimal, half up on the exact value (NAV's rounding)."""
+    return (Decimal(str(part)) * 100 / Decimal(str(whole))).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def total_differences(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per source, series, quarter, scope and sex: the sum of the main groups (herav rows never
+    added), the "I alt" value and their difference (sum minus total)."""
+    keys = ["source", "series", "quarter", "scope", "sex"]
+    main = frame[frame["diagnosis_group"].notna() & ~frame["is_subgroup"]]
+    total = frame[frame["diagnosis_group"].isna()].set_index(keys)["value"].rename("total")
+    sums = main.groupby(keys)["value"].sum(min_count=1).rename("group_sum")
+    out = pd.concat([sums, total], axis=1, join="inner").reset_index()
+    out["difference"] = out["group_sum"] - out["total"]
+    return out
 
 
 def value(frame: pd.DataFrame, series: str, quarter: str, group: str | None) -> float:
@@ -133,12 +148,6 @@ def test_wide_table_with_an_unknown_label_is_refused(tmp_path: Path):
     path.write_text("@@ x|tilfeller|3|2013\nI alt 5\nHodepine 5\n", encoding="utf-8")
     with pytest.raises(ReferenceFormatError, match="Hodepine"):
         read_nav_wide_tables(path)
-
-
-def test_share_pct_rounds_half_up_on_the_exact_decimal():
-    assert share_pct(455, 10000) == Decimal("4.6")  # float rounding gives 4.5
-    assert share_pct(0.5555, 1) == Decimal("55.6")
-    assert share_pct(1, 0) is None
 
 
 # --- the real files -----------------------------------------------------------------------------

@@ -7,9 +7,10 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.generate import SAMPLE_MARKER, generate_municipality
 from pipeline.night import run_night
 from pipeline.plan import DEFAULT_PLAN
+from pipeline.sample_marker import SAMPLE_MARKER
+from sample.municipality import generate_municipality
 
 NOTICE = "Eksempeldata – ikke virkelige tall"
 

@@ -26,7 +26,7 @@ from typing import TextIO
 import pandas as pd
 import pytest
 
-from pipeline import cli, steps
+from pipeline import cli, publishing, run_context
 from pipeline.warehouse import ANALYTICS_DB, INTERNAL_DB, load_warehouse_schema, publish
 from tests.helpers import build
 
@@ -48,15 +48,15 @@ def site(tmp_path_factory):
         [("p1", "EGM", "2013-01-07", "2013-01-08", None, None)],
         as_of="2013-12-31",
     ).close()
-    ctx = steps.RunContext(root / "raw", warehouse, dt.date(2013, 12, 31))
+    ctx = run_context.RunContext(root / "raw", warehouse, dt.date(2013, 12, 31))
     load_log_columns = load_warehouse_schema()["tables"]["load_log"]["columns"]
     publish(
         warehouse / INTERNAL_DB,
         warehouse / ANALYTICS_DB,
         extra_tables={
-            "validation_findings": steps.findings_table(ctx, []),
+            "validation_findings": publishing.findings_table(ctx, []),
             "load_log": pd.DataFrame(columns=list(load_log_columns)),
-            "run_info": steps.run_info_frame(ctx),
+            "run_info": publishing.run_info_frame(ctx),
         },
     )
     raw = root / "raw" / "agresso"
