@@ -73,16 +73,17 @@ def nightly(
     raw_dir: Path,
     warehouse_dir: Path,
     as_of: dt.date | None = None,
-    mask_threshold: int = 5,
-    municipality_name: str = "Hele kommunen",
+    mask_threshold: int | None = None,
+    municipality_name: str | None = None,
     profile_path: Path | None = None,
     plan_path: Path | None = None,
     force: bool = False,
 ) -> NightlySummary:
     """Read every export under raw_dir, validate, load, compute and publish analytics.duckdb.
 
-    plan_path defaults to the project's plan.yaml (SICKLEAVE_PLAN_PATH); without a plan file the
-    indicator tables are simply not built."""
+    What is not given comes from the settings (pipeline.settings, read once by run_night): the
+    masking threshold, the municipality's name, the profile and the plan (plan.yaml; without a
+    plan file the indicator tables are simply not built)."""
     return run_night(
         Path(raw_dir),
         Path(warehouse_dir),

@@ -59,6 +59,7 @@ def _parse_date(text: str | None) -> dt.date | None:
 
 
 def _run_night(
+    settings: Settings,
     raw_dir: Path,
     warehouse_dir: Path,
     as_of: dt.date | None,
@@ -71,8 +72,7 @@ def _run_night(
     from pipeline.profile import load_profile
 
     check_directories(raw_dir, warehouse_dir)
-    profile = load_profile()
-    settings = Settings()
+    profile = load_profile(settings.profile)
     plan_path = settings.plan_path if settings.plan_path.exists() else None
     if plan_path:
         load_plan(plan_path)  # a plan error is reported with line and field before anything runs
@@ -84,6 +84,7 @@ def _run_night(
         "plan_path": plan_path,
         "mask_threshold": settings.mask_threshold,
         "municipality_name": settings.municipality_name,
+        "profile_path": settings.profile,
         "force": force,
     }
     if prefect or os.environ.get("PREFECT_API_URL"):
@@ -133,10 +134,16 @@ def generate(
     ] = 74,
 ) -> None:
     """Lag Agresso-uttrekk (og NAV-fil) for en realistisk eksempelkommune."""
+    _generate(Settings(), raw_dir, employees, seed)
+
+
+def _generate(settings: Settings, raw_dir: Path | None, employees: int = 450, seed: int = 74):
+    from pipeline.profile import load_profile
     from sample.municipality import copy_reference_data, generate_municipality
 
-    raw = raw_dir or Settings().raw_dir
-    summary = generate_municipality(raw, employees=employees, seed=seed)
+    raw = raw_dir or settings.raw_dir
+    profile = load_profile(settings.profile)
+    summary = generate_municipality(raw, employees=employees, seed=seed, profile=profile)
     typer.echo(f"Eksempelkommune med {employees} ansatte skrevet til {raw}:")
     for path in [*summary.paths, *copy_reference_data(raw)]:
         typer.echo(f"  {path}")
@@ -159,6 +166,7 @@ def run(
     """
     settings = Settings()
     _run_night(
+        settings,
         raw_dir or settings.raw_dir,
         warehouse_dir or settings.warehouse_dir,
         _parse_date(as_of),
@@ -179,10 +187,11 @@ def rebuild(
     Inndatamappen er arkivet: alt som publiseres, beregnes fra filene der. Slettede eller
     ødelagte databaser gjenskapes med denne kommandoen; en tidligere natt med --as-of.
     """
-    rebuild_settings = Settings()
+    settings = Settings()
     _run_night(
-        raw_dir or rebuild_settings.raw_dir,
-        warehouse_dir or rebuild_settings.warehouse_dir,
+        settings,
+        raw_dir or settings.raw_dir,
+        warehouse_dir or settings.warehouse_dir,
         _parse_date(as_of),
         force=True,
         prefect=prefect,
@@ -212,7 +221,7 @@ def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
             "PREFECT_API_URL=http://127.0.0.1:4200/api; se docs/operations.md."
         )
     check_directories(raw, warehouse)
-    load_profile()
+    load_profile(serve_settings.profile)
     configure_prefect_environment()
     from flows.deploy import serve_nightly
 
@@ -232,8 +241,10 @@ def demo(
     raw = raw_dir or settings.raw_dir
     if not any(p.is_file() and not p.name.startswith(".") for p in raw.rglob("*")):
         typer.echo(f"{raw} er tom: lager eksempelkommunen først.")
-        generate(raw_dir=raw)
-    _run_night(raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF, prefect=prefect)
+        _generate(settings, raw)
+    _run_night(
+        settings, raw, warehouse_dir or settings.warehouse_dir, SAMPLE_AS_OF, prefect=prefect
+    )
 
 
 @app.command(

@@ -18,10 +18,6 @@ from pipeline.run_context import LoadedFile
 AGRESSO_SOURCES = ["organisation", "employments", "absences"]
 
 
-# Folders read besides the profile's sources: national reference series and manual measurements.
-OTHER_INPUT_FOLDERS = ("ssb", "manual")
-
-
 def files_read(raw_files: list[dict], profile: Profile) -> int:
     """How many input files the night read: the archive's files (the fingerprint's list, taken
     before rejected files are moved out; hidden files such as .gitkeep are not in it) under a
@@ -36,7 +32,9 @@ def _matches(path: Path, patterns: tuple[str, ...]) -> bool:
 
 # Folders of data/raw read by readers outside the profile: SSB's and NAV's national reference
 # tables, and the manual measurements.
-OTHER_INPUT_FOLDERS = ("ssb", "manual")
+REFERENCE_FOLDER = "ssb"
+MANUAL_FOLDER = "manual"
+OTHER_INPUT_FOLDERS = (REFERENCE_FOLDER, MANUAL_FOLDER)
 
 
 def discover(raw_dir: Path, profile: Profile, sources: list[str]) -> dict[str, list[Path]]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,33 +30,35 @@ from typing import Any
 
 from pipeline import (
     archive,
-    build,
     discovery,
     history,
     intake,
     night_report,
-    publishing,
-    reference_folder,
     rejected_files,
     run_context,
-    staging,
 )
 from pipeline import fingerprint as fp
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
-from pipeline.deliver import write_deliverables
 from pipeline.errors import UserError
 from pipeline.findings import ERROR, Finding
-from pipeline.manual import read_manual_measurements
-from pipeline.nav import read_nav_folder
 from pipeline.plan import load_plan
 from pipeline.preflight import check_directories
 from pipeline.privacy import open_night_key, record_night_key
 from pipeline.profile import load_profile
 from pipeline.settings import Settings
+from pipeline.stages import (
+    deliver,
+    load_and_transform,
+    publish,
+    read_file,
+    read_manual,
+    read_nav,
+    read_references,
+)
 
 log = logging.getLogger("sickleave.night")
 
-FINDINGS_LOGGED_PER_FILE = 20
+
 LOCK_FILE = ".sickleave-run.lock"
 
 
@@ -136,31 +137,35 @@ def run_night(
     raw_dir: Path,
     warehouse_dir: Path,
     as_of: dt.date | None = None,
-    mask_threshold: int = 5,
-    municipality_name: str = "Hele kommunen",
+    mask_threshold: int | None = None,
+    municipality_name: str | None = None,
     profile_path: Path | None = None,
     plan_path: Path | None = None,
     force: bool = False,
     on_stage: StageHook = call,
     measure: run_context.Measure = run_context.unmeasured,
     artifacts: Callable[..., Any] | None = None,
+    settings: Settings | None = None,
 ) -> NightlySummary:
     """Read every export under raw_dir, validate, load, compute, publish analytics.duckdb and
     deliver HR's reports; skip all of it when nothing changed since the last publish.
 
-    plan_path defaults to the project's plan.yaml (SICKLEAVE_PLAN_PATH); without a plan file the
-    indicator tables are simply not built. `artifacts(status_rows, markdown, analytics_path,
-    quarter)` is called at the end of every night when given (the flow's Prefect artifacts).
+    What is not given comes from settings (read from the environment once, here, when the caller
+    has none): the masking threshold, the municipality's name, the profile, and the plan
+    (plan.yaml, SICKLEAVE_PLAN_PATH; without a plan file the indicator tables are not built).
+    `artifacts(status_rows, markdown, analytics_path, quarter)` is called at the end of every
+    night when given (the flow's Prefect artifacts).
     """
-    profile = load_profile(profile_path)
-    if plan_path is None and Settings().plan_path.exists():
-        plan_path = Settings().plan_path
+    settings = settings or Settings()
+    profile = load_profile(profile_path or settings.profile)
+    if plan_path is None and settings.plan_path.exists():
+        plan_path = settings.plan_path
     ctx = run_context.RunContext(
         Path(raw_dir),
         Path(warehouse_dir),
         as_of or dt.date.today(),
-        mask_threshold,
-        municipality_name,
+        settings.mask_threshold if mask_threshold is None else mask_threshold,
+        settings.municipality_name if municipality_name is None else municipality_name,
     )
     check_directories(ctx.raw_dir, ctx.warehouse_dir)
     with one_night_at_a_time(ctx.warehouse_dir):
@@ -285,129 +290,15 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
         findings += nav_findings + reference_findings
         if plan_path:
             extra["manual_measurements"], manual_findings = on_stage(
-                "read", read_manual, ctx.raw_dir, plan_path, label="les manuelle målinger"
+                "read",
+                read_manual,
+                ctx.raw_dir,
+                plan_path,
+                profile,
+                label="les manuelle målinger",
             )
             findings += manual_findings
     return loaded, extra, findings
-
-
-# --- the steps the night calls (each one a task under Prefect) -----------------------------------
-
-
-def read_file(
-    path: Path,
-    source: str,
-    profile,
-    key: bytes,
-    known_units: set[str] | None,
-    digest: str | None,
-    measure: run_context.Measure = run_context.unmeasured,
-) -> run_context.LoadedFile:
-    """Read, validate and protect one Agresso file, and log what it gave."""
-    started = time.perf_counter()
-    loaded = intake.read_and_validate(
-        path, source, profile, key, known_units, digest, measure=measure
-    )
-    # Each finding in the run's log (values are never in a finding), a screenful per file;
-    # the validation report and validation_findings hold them all.
-    for finding in loaded.findings[:FINDINGS_LOGGED_PER_FILE]:
-        log.warning(
-            "%s linje %s, kolonne %s: %s [%s]",
-            finding.file,
-            finding.line or "-",
-            finding.column or "-",
-            finding.message,
-            finding.rule,
-        )
-    if len(loaded.findings) > FINDINGS_LOGGED_PER_FILE:
-        log.warning(
-            "%s: %d funn til, se validering.html",
-            path.name,
-            len(loaded.findings) - FINDINGS_LOGGED_PER_FILE,
-        )
-    if loaded.rejected_reason:
-        log.warning("%s avvist: %s", path.name, loaded.rejected_reason)
-    else:
-        errors = sum(1 for f in loaded.findings if f.severity == ERROR)
-        log.info(
-            "%s: %d rader lest, %d besto valideringen, %d funn (%d feil) på %.2f s",
-            path.name,
-            loaded.rows_read,
-            loaded.rows_loaded,
-            len(loaded.findings),
-            errors,
-            time.perf_counter() - started,
-        )
-    return loaded
-
-
-def read_nav(raw_dir: Path, profile) -> tuple:
-    """NAV's diagnosis statistics (aggregates only: nothing here is per person)."""
-    frame, findings = read_nav_folder(raw_dir / profile.source("nav_diagnosis").folder, profile)
-    log.info("NAV-diagnoser: %d rader, %d funn", len(frame), len(findings))
-    return frame, findings
-
-
-def read_references(raw_dir: Path) -> tuple:
-    frame, findings = reference_folder.read_reference_folder(raw_dir / "ssb")
-    log.info("referansetall: %d verdier, %d funn", len(frame), len(findings))
-    return frame, findings
-
-
-def read_manual(raw_dir: Path, plan_path: Path) -> tuple:
-    frame, findings = read_manual_measurements(raw_dir / "manual", load_plan(plan_path))
-    log.info("manuelle målinger: %d verdier, %d funn", len(frame), len(findings))
-    return frame, findings
-
-
-def load_and_transform(
-    ctx: run_context.RunContext,
-    profile,
-    plan_path: Path | None,
-    loaded: list[run_context.LoadedFile],
-    extra_frames: dict,
-    measure: run_context.Measure = run_context.unmeasured,
-) -> list[Finding]:
-    """Stage the good rows (the replacement rule), build the person-level warehouse in its
-    private file and return the data-quality findings of the transform."""
-    started = time.perf_counter()
-    by_source: dict[str, list[run_context.LoadedFile]] = {}
-    for lf in loaded:
-        by_source.setdefault(lf.source, []).append(lf)
-    with measure("load"):
-        frames = {**staging.staging_frames(by_source, profile), **extra_frames}
-    plan = load_plan(plan_path) if plan_path else None
-    build.build_internal(ctx, profile, frames, plan, measure=measure)
-    with measure("transform"):
-        quality = publishing.quality_findings(ctx)
-    log.info(
-        "databasen er bygd: %s rader i staging, %d datakvalitetsfunn på %.2f s",
-        {k: len(v) for k, v in frames.items()},
-        len(quality),
-        time.perf_counter() - started,
-    )
-    return quality
-
-
-def publish(ctx: run_context.RunContext, findings: list[Finding], loaded: list) -> Path:
-    started = time.perf_counter()
-    path = publishing.publish_analytics(ctx, findings, loaded)
-    log.info("publisert %s på %.2f s", path, time.perf_counter() - started)
-    return path
-
-
-def deliver(analytics_path: Path, out_dir: Path, municipality: str | None) -> Path:
-    """HR's deliverables from the published database: the gevinstrapport (Excel and HTML) for the
-    latest complete quarter, CSV and Parquet per mart; the folder is swapped in atomically."""
-    started = time.perf_counter()
-    result = write_deliverables(analytics_path, out_dir, municipality=municipality)
-    log.info(
-        "rapporter for %s skrevet til %s på %.2f s",
-        result.report_quarter,
-        result.out_dir,
-        time.perf_counter() - started,
-    )
-    return result.out_dir
 
 
 # --- the bookends: is there anything to do, and what is published now -------------------------

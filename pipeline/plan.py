@@ -171,6 +171,9 @@ def load_plan(path: Path | str = DEFAULT_PLAN) -> Plan:
     return _build(path, document)
 
 
+# --- building the frozen plan -----------------------------------------------------------------
+
+
 def _scope(raw) -> Scope:
     if raw == "municipality":
         return Scope("municipality", "Alle")

@@ -33,6 +33,9 @@ class PlanIssue:
     message: str  # the whole sentence: «plan.yaml linje 42, indikator 'x', felt 'y': …»
 
 
+# --- reading errors -------------------------------------------------------------------------
+
+
 def _yaml_issue(file: str, exc: YAMLError) -> PlanIssue:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
@@ -205,6 +208,9 @@ def _located(
     if field:
         where += f", felt '{field}'"
     return PlanIssue(file, line, field, f"{where}: {what}.")
+
+
+# --- rules beyond the schema --------------------------------------------------------------------
 
 
 def _indicator_paths(document: CommentedMap) -> Iterator[tuple[list, CommentedMap]]:

@@ -8,7 +8,6 @@ export says "Ansattnr" instead of "Ressursnr" writes a profile, not code.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,14 +117,11 @@ class Profile:
             ) from None
 
 
-def profile_path() -> Path:
-    """The profile in force: $SICKLEAVE_PROFILE, else the default profile."""
-    return Path(os.environ.get("SICKLEAVE_PROFILE", DEFAULT_PROFILE))
-
-
 def load_profile(path: Path | None = None) -> Profile:
-    """Load and check a source profile; raise ProfileError with a sentence a person can act on."""
-    path = Path(path) if path else profile_path()
+    """Load and check a source profile (the default profile unless told; the entry points pass
+    the one in their settings, SICKLEAVE_PROFILE); raise ProfileError with a sentence a person
+    can act on."""
+    path = Path(path) if path else DEFAULT_PROFILE
     data = _read_profile_yaml(path)
     dialect = _dialect(path, _need(path, data, "dialect", "toppnivået"))
     codes = _absence_codes(path, data)

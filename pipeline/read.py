@@ -21,12 +21,12 @@ from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, WARNING, Finding, line_findings
 from pipeline.profile import Dialect, Limits, Profile, Source
 from pipeline.rawfile import (
-    check_workbook,
     checked_text,
     read_regular_file,
     refuse_non_text,
     unknown_encoding,
 )
+from pipeline.workbook_check import check_workbook
 
 MISSING_MARKERS = {"", "-"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.profile import PROJECT_ROOT
+from pipeline.profile import DEFAULT_PROFILE, PROJECT_ROOT
 
 
 class Settings(BaseSettings):
@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     municipality_name: str = "Hele kommunen"
     # The gevinstplan: indicators and yearly targets (one file; HR edits it, no code changes).
     plan_path: Path = PROJECT_ROOT / "plan.yaml"
+    # The source profile: the exports' columns, absence codes and folders (SICKLEAVE_PROFILE).
+    profile: Path = DEFAULT_PROFILE
     # `sickleave serve`: when the nightly run starts (cron, in the given IANA time zone, so the
     # run stays at 02:00 local time across daylight saving).
     schedule_cron: str = "0 2 * * *"

@@ -172,6 +172,9 @@ POSITION_WEIGHTS = {
 }
 
 
+# --- organisation ---------------------------------------------------------------------------
+
+
 def _org_number(rng: np.random.Generator) -> str:
     """A 9-digit organisation number with a valid mod-11 check digit."""
     weights = np.array([3, 2, 7, 6, 5, 4, 3, 2])
@@ -218,6 +221,9 @@ def _org_export(org: pd.DataFrame) -> pd.DataFrame:
         out.loc[mover, "valid_from"] = MOVE_DATE
         out = pd.concat([out, before]).sort_values(["unit_code", "valid_to"], na_position="last")
     return out.reset_index(drop=True)
+
+
+# --- employments ----------------------------------------------------------------------------
 
 
 def _identity_numbers(birth: np.ndarray, female: np.ndarray, rng: np.random.Generator) -> list:

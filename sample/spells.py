@@ -206,6 +206,9 @@ def _absences(
     return absences.reset_index(drop=True), spells
 
 
+# --- NAV's diagnosis file -------------------------------------------------------------------
+
+
 def _nav_diagnosis(
     spells: pd.DataFrame,
     jobs: pd.DataFrame,

@@ -24,7 +24,8 @@ from pipeline import (
 from pipeline.errors import FileRejected
 from pipeline.nav import read_nav_folder
 from pipeline.profile import Limits, ProfileError, load_profile
-from pipeline.rawfile import check_workbook, read_regular_file
+from pipeline.rawfile import read_regular_file
+from pipeline.workbook_check import check_workbook
 
 PROFILE = load_profile()
 KEY = b"k" * 32

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline import cli
 from pipeline.privacy import load_or_create_key
 
 
@@ -186,3 +187,21 @@ def test_an_empty_raw_folder_says_so_before_anything_heavy_is_imported(tmp_path)
     )
     assert_one_sentence(result, "ingen gyldige ansettelses- og fraværsfiler", str(raw))
     assert result.stdout.strip() == "[]"
+
+
+def test_a_command_reads_its_settings_once_and_passes_them_down(tmp_path, monkeypatch):
+    """demo on an empty raw folder generates the sample, then runs the night: both with the one
+    Settings the command read (it used to read them three times)."""
+    made, given = [], []
+
+    class Counted(cli.Settings):
+        def __init__(self, **values):
+            super().__init__(**values)
+            made.append(self)
+
+    monkeypatch.setattr(cli, "Settings", Counted)
+    monkeypatch.setattr(cli, "_generate", lambda settings, raw, *a: given.append(settings))
+    monkeypatch.setattr(cli, "_run_night", lambda settings, *a, **k: given.append(settings))
+    cli.demo(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
+    assert len(made) == 1
+    assert given == [made[0], made[0]]
