@@ -58,6 +58,7 @@ REFUSED = {
     "ALTER": "Å endre tabeller (ALTER)",
     "CALL": "CALL og CHECKPOINT (bruk SELECT * FROM funksjon())",
 }
+EXPLAIN = re.compile(r"^\s*explain(\s+analy[sz]e)?\s+", re.I)
 SECRET = re.compile(
     r"^\s*create\s+(or\s+replace\s+)?(persistent\s+|temporary\s+|temp\s+)?secret\b", re.I
 )
@@ -109,13 +110,28 @@ def parse(con: duckdb.DuckDBPyConnection, text: str) -> list[str]:
     if not statements:
         raise UserError("Spørringen er tom (bare kommentarer eller blanke).")
     for statement in statements:
-        try:
-            kind = statement.type.name
-        except ValueError:  # a type the Python client does not know (UPDATE EXTENSIONS)
-            kind = " ".join(statement.query.split()[:2]).upper()
+        kind, text = kind_of(con, statement)
         if kind not in ALLOWED:
-            raise UserError(refusal(kind, statement.query))
+            raise UserError(refusal(kind, text))
     return [without_terminator(con, statement.query) for statement in statements]
+
+
+def kind_of(con: duckdb.DuckDBPyConnection, statement) -> tuple[str, str]:
+    """The statement's type and text; for EXPLAIN those of the statement it explains (EXPLAIN
+    ANALYZE runs it)."""
+    try:
+        kind = statement.type.name
+    except ValueError:  # a type the Python client does not know (UPDATE EXTENSIONS)
+        return " ".join(statement.query.split()[:2]).upper(), statement.query
+    inner = EXPLAIN.sub("", statement.query, count=1)
+    if kind == "EXPLAIN" and inner != statement.query:
+        try:
+            explained = con.extract_statements(inner)
+        except duckdb.Error:
+            return kind, statement.query
+        if len(explained) == 1:
+            return kind_of(con, explained[0])
+    return kind, statement.query
 
 
 def without_terminator(con: duckdb.DuckDBPyConnection, text: str) -> str:

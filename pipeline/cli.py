@@ -317,12 +317,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=argv, prog_name="sickleave", standalone_mode=False)
         sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
-        if isinstance(code, int) and code:
-            sys.exit(exit_code(code))
-    except SystemExit:
-        raise
     except BaseException as exc:  # noqa: BLE001 - every failure ends as report_failure says
         sys.exit(report_failure(exc, argv))
+    if isinstance(code, int) and code:
+        sys.exit(exit_code(code))  # the framework turned an interrupt into a code
 
 
 if __name__ == "__main__":

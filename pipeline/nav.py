@@ -442,19 +442,15 @@ def _row_findings(
 def drop_unknown_scopes(
     frame: pd.DataFrame, organisation: pd.DataFrame | None, profile: Profile | None = None
 ) -> tuple[pd.DataFrame, list[Finding]]:
-    """The NAV rows whose scope the staged organisation file knows, and a finding with file,
-    line and column for every other row (check_scopes), which is held out like any row with an
-    error. Without an organisation file there is nothing to check against: every row stays."""
+    """The NAV rows whose scope the staged organisation file knows, and the findings (file, line,
+    column) for the other rows (check_scopes), which are held out like any row with an error.
+    Without an organisation file there is nothing to check against: every row stays."""
     if organisation is None or organisation.empty or frame.empty:
         return frame, []
     sectors = organisation["sector_code"].dropna()
     org_numbers = organisation.get("org_number", pd.Series(dtype="string")).dropna()
-    findings = check_scopes(frame, sectors, org_numbers, profile)
-    if not findings:
-        return frame, []
-    unknown = pd.MultiIndex.from_tuples([(f.file, f.line) for f in findings])
-    rows = pd.MultiIndex.from_arrays([frame["source_file"], frame["source_line"]])
-    return frame[~rows.isin(unknown)].reset_index(drop=True), findings
+    unknown, findings = _scope_check(frame, sectors, org_numbers, profile)
+    return frame[~unknown].reset_index(drop=True), findings
 
 
 def check_scopes(
@@ -465,15 +461,25 @@ def check_scopes(
 ) -> list[Finding]:
     """A finding for every row whose scope is not in the organisation file: a sector code that is
     not a Sektor there, or an organisation number that is not an Orgnr there ('Alle' always is)."""
+    return _scope_check(frame, known_sector_codes, known_org_numbers, profile)[1]
+
+
+def _scope_check(
+    frame: pd.DataFrame,
+    known_sector_codes: Iterable[str],
+    known_org_numbers: Iterable[str],
+    profile: Profile | None,
+) -> tuple[pd.Series, list[Finding]]:
+    """(rows with an unknown scope, their findings); many rows of a rule may share a finding."""
     columns = (profile or load_profile()).source(SOURCE).columns
     sectors = {str(s).strip() for s in known_sector_codes}
     orgs = {"".join(str(o).split()) for o in known_org_numbers}
     kind, code = frame["scope_kind"], frame["scope_code"]
-    unknown_sector = (kind == "sector") & ~code.isin(sectors)
-    unknown_org = (kind == "orgnr") & ~code.isin(orgs)
-    return [
+    unknown_sector = ((kind == "sector") & ~code.isin(sectors)).fillna(False).astype(bool)
+    unknown_org = ((kind == "orgnr") & ~code.isin(orgs)).fillna(False).astype(bool)
+    return unknown_sector | unknown_org, [
         *_row_findings(
-            frame[unknown_sector.fillna(False)],
+            frame[unknown_sector],
             columns["scope_code"].header,
             ERROR,
             "scope_unknown",
@@ -481,7 +487,7 @@ def check_scopes(
             "sektoren inn i organisasjonsfilen.",
         ),
         *_row_findings(
-            frame[unknown_org.fillna(False)],
+            frame[unknown_org],
             columns["org_number"].header,
             ERROR,
             "scope_unknown",

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import archive, night_report, steps
 from pipeline import fingerprint as fp
-from pipeline import night_report, steps
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.deliver import write_deliverables
 from pipeline.errors import UserError
@@ -180,7 +180,7 @@ def run_night(
 def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key) -> tuple:
     """The night proper, once the quiet-night check said there is work to do."""
     loaded, extra, findings = _read_inputs(
-        ctx, profile, plan_path, on_stage, measure, night_key.key
+        ctx, profile, plan_path, fingerprint, on_stage, measure, night_key.key
     )
     quality = on_stage(
         "load-transform",
@@ -201,7 +201,7 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key)
         run_id=ctx.run_id,
         as_of=ctx.as_of,
         analytics_path=path,
-        files_read=len(loaded),
+        files_read=steps.files_read(fingerprint["raw_files"], profile),
         files_rejected=sum(1 for lf in loaded if lf.rejected_reason),
         rows_loaded=sum(lf.rows_loaded for lf in loaded),
         findings=len(findings),
@@ -226,41 +226,38 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key)
     return summary, loaded, findings
 
 
-def _read_inputs(ctx, profile, plan_path, on_stage, measure, key: bytes) -> tuple:
+def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: bytes) -> tuple:
     """Read, validate and protect every input: the Agresso files one by one (organisation first,
-    it says which units exist), then NAV, the reference series and the manual measurements.
+    it says which units exist; each content once, by the digests the fingerprint took), then
+    NAV, the reference series and the manual measurements.
     Returns the loaded files, the extra staging frames and the findings."""
     with measure("read"):
-        previous = steps.previous_load_log(ctx.analytics_path)
         files = steps.discover(ctx.raw_dir, profile, steps.AGRESSO_SOURCES)
         loaded = steps.unexpected_files(ctx.raw_dir, profile)
+    digests = fp.digests(fingerprint, ctx.raw_dir)
 
     def read_all(source: str, units: set[str] | None) -> list[steps.LoadedFile]:
-        out = []
-        for path in files[source]:
-            with measure("read"):
-                rows = steps.previous_export_rows(previous, source, steps.file_digest(path))
-            out.append(
-                on_stage(
-                    "read",
-                    read_file,
-                    path,
-                    source,
-                    profile,
-                    key,
-                    units,
-                    rows,
-                    measure,
-                    label=f"les {source}: {path.name}",
-                )
+        def read_one(path: Path, digest: str) -> steps.LoadedFile:
+            return on_stage(
+                "read",
+                read_file,
+                path,
+                source,
+                profile,
+                key,
+                units,
+                digest,
+                measure,
+                label=f"les {source}: {path.name}",
             )
-        return out
+
+        return steps.read_each_content_once(files[source], source, digests, read_one)
 
     org = read_all("organisation", None)
     units = steps.known_units_from(org)
     loaded += org + read_all("employments", units) + read_all("absences", units)
     with measure("read"):
-        steps.settle_history(loaded, previous, ctx.started_at)
+        steps.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
         for lf in loaded:
             if lf.rejected_reason:
                 steps.move_rejected(lf, ctx.rejected_dir, ctx.run_id)
@@ -290,13 +287,13 @@ def read_file(
     profile,
     key: bytes,
     known_units: set[str] | None,
-    previous_rows: int | None,
+    digest: str | None,
     measure: steps.Measure = steps.unmeasured,
 ) -> steps.LoadedFile:
     """Read, validate and protect one Agresso file, and log what it gave."""
     started = time.perf_counter()
     loaded = steps.read_and_validate(
-        path, source, profile, key, known_units, previous_rows, measure=measure
+        path, source, profile, key, known_units, digest, measure=measure
     )
     # Each finding in the run's log (values are never in a finding), a screenful per file;
     # the validation report and validation_findings hold them all.
@@ -404,16 +401,28 @@ def deliver(analytics_path: Path, out_dir: Path, municipality: str | None) -> Pa
 
 
 def fingerprint_inputs(ctx: steps.RunContext, profile_path: Path, plan_path: Path | None):
-    """Fingerprint of the night's inputs (raw files, as-of, profile, plan, code, settings)."""
+    """Fingerprint of the night's inputs (raw files, as-of, profile, the plan the night uses,
+    code and schemas, settings). Every raw file is hashed here, once a night; contents the
+    archive has not seen before are entered in its record (data/raw/.arkiv.json) first, so the
+    fingerprint says which export is newer as well."""
+    manifest = fp.raw_manifest(ctx.raw_dir)
+    record = archive.record_arrivals(
+        ctx.raw_dir,
+        [(f["path"], f["sha256"]) for f in manifest],
+        ctx.started_at,
+        earlier=lambda: steps.first_seen_in_load_log(ctx.analytics_path),
+    )
     return fp.input_fingerprint(
         ctx.raw_dir,
         ctx.as_of,
         profile_path,
-        plan_path=plan_path,
+        plan_path,
         settings={
             "mask_threshold": ctx.mask_threshold,
             "municipality_name": ctx.municipality_name,
         },
+        manifest=manifest,
+        first_seen=record,
     )
 
 

@@ -20,8 +20,10 @@ import duckdb
 import pandas as pd
 
 from pipeline import filemodes
+from pipeline.archive import as_utc
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import FileRejected, UserError
+from pipeline.expectations import COLLAPSE_SHARE
 from pipeline.failpoints import crash_point
 from pipeline.findings import ERROR, FINDING_COLUMNS, WARNING, Finding, findings_frame
 from pipeline.generate import is_sample_data
@@ -138,6 +140,18 @@ def remove_leftovers(ctx: RunContext) -> list[Path]:
     return removed
 
 
+# Folders read besides the profile's sources: national reference series and manual measurements.
+OTHER_INPUT_FOLDERS = ("ssb", "manual")
+
+
+def files_read(raw_files: list[dict], profile: Profile) -> int:
+    """How many input files the night read: the archive's files (the fingerprint's list, taken
+    before rejected files are moved out; hidden files such as .gitkeep are not in it) under a
+    folder a reader looks in (the profile's sources, ssb/, manual/)."""
+    folders = {s.folder for s in profile.sources.values()} | set(OTHER_INPUT_FOLDERS)
+    return sum(1 for f in raw_files if any(f["path"].startswith(d + "/") for d in folders))
+
+
 def _matches(path: Path, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns)
 
@@ -201,22 +215,23 @@ def read_and_validate(
     profile: Profile,
     key: bytes,
     known_units: set[str] | None = None,
-    previous_rows: int | None = None,
+    digest: str | None = None,
     measure: Measure = unmeasured,
 ) -> LoadedFile:
     """Read one file, run its expectation suite, quarantine bad rows, pseudonymise.
 
     A file that cannot be used as a whole becomes a rejected LoadedFile with one finding, never
-    an exception. previous_rows (the size of the previous export of the source) lets the suite
-    reject an export that collapsed. measure wraps the read, validate and protect parts.
+    an exception. digest: the content's SHA-256 when the night has it already (the fingerprint
+    hashed every file); otherwise it is computed here. measure wraps the read, validate and
+    protect parts.
     """
     source = profile.source(source_name)
     try:
         with measure("read"):
-            digest = file_digest(path)
+            digest = digest or file_digest(path)
             sf = read_source_file(path, source, profile)
         with measure("validate"):
-            good, row_findings = validate_file(sf, profile, known_units, previous_rows)
+            good, row_findings = validate_file(sf, profile, known_units)
     except FileRejected as exc:
         finding = Finding(source_name, path.name, None, exc.column, ERROR, exc.rule, exc.reason)
         return LoadedFile(source_name, path, digest, None, 0, None, [finding], exc.reason)
@@ -277,61 +292,83 @@ def rejected_name(name: str, run_id: str, name_max: int = 255) -> str:
     return f"{run_id}_{start}{tail}"
 
 
-def previous_load_log(analytics_path: Path) -> pd.DataFrame:
-    """The load log the last successful run published (empty before the first run)."""
-    columns = ["source", "file", "content_sha256", "rows_read", "outcome", "first_seen_at"]
+def first_seen_in_load_log(analytics_path: Path) -> dict[str, dt.datetime]:
+    """Content digest -> first seen, as the last publish's load log has it: where an archive
+    from before its own record (pipeline/archive.py) kept these times. Empty before any run."""
     if not analytics_path.exists():
-        return pd.DataFrame(columns=columns)
+        return {}
     con = connect(analytics_path, read_only=True)
     try:
-        return con.execute(f"SELECT {', '.join(columns)} FROM load_log").df()
+        rows = con.execute(
+            "SELECT content_sha256, min(first_seen_at) FROM load_log "
+            "WHERE first_seen_at IS NOT NULL GROUP BY ALL"
+        ).fetchall()
     except duckdb.Error:
-        return pd.DataFrame(columns=columns)  # a database from before the log had these columns
+        return {}  # a database from before the log had these columns
     finally:
         con.close()
+    return {digest: as_utc(when) for digest, when in rows}
 
 
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def previous_export_rows(previous: pd.DataFrame, source: str, digest: str) -> int | None:
-    """Rows of the last loaded export of a source, to compare a NEW export against; None when
-    the file was loaded before (it is not new) or the source has no history."""
-    if digest in set(previous["content_sha256"]):
-        return None
-    earlier = previous[(previous["source"] == source) & (previous["outcome"] == "loaded")]
-    if earlier.empty:
-        return None
-    return int(earlier.sort_values("first_seen_at")["rows_read"].iloc[-1])
+def read_each_content_once(
+    paths: list[Path],
+    source: str,
+    digests: dict[Path, str],
+    read: Callable[[Path, str], LoadedFile],
+) -> list[LoadedFile]:
+    """Read a source's files, each content once: a file whose content (digest) an earlier file of
+    the night already had is recognised before it is parsed (a thousand copies of one export
+    cost one read), and becomes a duplicate that loads nothing. read(path, digest) reads one
+    file; digests are the night's (fingerprint), a file that appeared since is hashed here."""
+    first: dict[str, str] = {}
+    out = []
+    for path in paths:
+        digest = digests.get(path) or file_digest(path)
+        if digest in first:
+            out.append(duplicate_file(source, path, digest, first[digest]))
+            continue
+        first[digest] = path.name
+        out.append(read(path, digest))
+    return out
 
 
-def settle_history(loaded: list[LoadedFile], previous: pd.DataFrame, now: dt.datetime) -> None:
-    """Give every file its first-seen time and mark files whose content an earlier file already
-    had (loading the same content twice is a no-op)."""
-    seen = dict(zip(previous["content_sha256"], previous["first_seen_at"], strict=False))
+def duplicate_file(source: str, path: Path, digest: str, original: str) -> LoadedFile:
+    message = f"Filen har samme innhold som {original} og er ikke lest inn på nytt."
+    finding = Finding(source, path.name, None, None, WARNING, "file_duplicate", message)
+    return LoadedFile(source, path, digest, None, 0, None, [finding], duplicate_of=original)
+
+
+def settle_history(
+    loaded: list[LoadedFile],
+    first_seen: dict[str, dt.datetime],
+    now: dt.datetime,
+    profile: Profile,
+) -> None:
+    """Give every file its first-seen time (from the archive's record; contents it does not
+    know are seen now), mark files whose content an earlier file already had (loading the same
+    content twice is a no-op), and reject a period export that collapsed (see replacement)."""
     first_file: dict[tuple[str, str], str] = {}
     for lf in loaded:
-        when = seen.get(lf.content_sha256)
-        lf.first_seen_at = pd.Timestamp(when).to_pydatetime() if when is not None else now
-        if lf.rejected_reason:
+        lf.first_seen_at = as_utc(first_seen.get(lf.content_sha256, now))
+        if lf.rejected_reason or lf.duplicate_of:
             continue
         key = (lf.source, lf.content_sha256)
         if key in first_file:
             lf.duplicate_of = first_file[key]
-            lf.findings.append(
-                Finding(
-                    lf.source,
-                    lf.path.name,
-                    None,
-                    None,
-                    WARNING,
-                    "file_duplicate",
-                    f"Filen har samme innhold som {first_file[key]} og er ikke lest inn på nytt.",
-                )
-            )
+            lf.frame = None
+            lf.findings = duplicate_file(lf.source, lf.path, key[1], first_file[key]).findings
         else:
             first_file[key] = lf.path.name
+    for source, (_, _, date_column) in STAGING.items():
+        files = [lf for lf in loaded if lf.source == source and lf.outcome == "loaded"]
+        for lf, older_rows, period in replacement(
+            files, profile.source(source).replaces, date_column
+        )[2]:
+            reject_collapsed(lf, older_rows, period)
 
 
 def protect(frame: pd.DataFrame, source, key: bytes) -> pd.DataFrame:
@@ -352,40 +389,101 @@ def known_units_from(loaded: list[LoadedFile]) -> set[str]:
     return units
 
 
+# Each Agresso source's staging table, its row id, and the date that places a row in an
+# export's period (None: the source is replaced as a whole snapshot).
+STAGING = {
+    "employments": ("stg_employments", "employment_id", "from_date"),
+    "absences": ("stg_absences", "absence_id", "from_date"),
+    "organisation": ("stg_organisation", None, None),
+}
+
+
+def export_period(lf: LoadedFile, date_column: str | None) -> tuple | None:
+    """The period an export covers: the range of its rows' dates (first, last), or None."""
+    if date_column is None or lf.frame is None:
+        return None
+    dates = lf.frame[date_column].dropna()
+    return (dates.min(), dates.max()) if len(dates) else None
+
+
+def newest_last(files: list[LoadedFile], date_column: str | None) -> list[LoadedFile]:
+    """Files of one source from oldest to newest: by when the archive first saw their content
+    (its record), then by the period they cover (the one reaching later is newer), and only
+    for files equal in both by name, so a name alone never decides which export is newer."""
+
+    def newness(lf: LoadedFile):
+        period = export_period(lf, date_column) or (pd.Timestamp.min, pd.Timestamp.min)
+        return (as_utc(lf.first_seen_at or EPOCH), period[1], period[0], lf.path.name)
+
+    return sorted(files, key=newness)
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def replacement(
+    files: list[LoadedFile], mode: str, date_column: str | None
+) -> tuple[list[LoadedFile], list[pd.Series], list[tuple[LoadedFile, int, tuple]]]:
+    """The replacement rule over one source's loaded files, oldest to newest: a snapshot
+    replaces every older file; a period export replaces the older rows whose date lies in its
+    period, and nothing else. A period export with under half the rows the older exports still
+    hold for its period collapsed (a truncated export) and replaces nothing: it is returned
+    with those rows and its period. Rows are compared with rows of the same period only, so a
+    month after a year is judged against that month, not the year.
+
+    Returns the files that stand, their keep-masks (True: the row is not superseded), and the
+    collapsed files."""
+    kept: list[LoadedFile] = []
+    masks: list[pd.Series] = []
+    collapsed = []
+    for newer in newest_last([lf for lf in files if lf.frame is not None], date_column):
+        if mode == "snapshot":
+            masks = [pd.Series(False, index=m.index) for m in masks]
+        else:
+            period = export_period(newer, date_column)
+            if period is not None:
+                covered = [
+                    older.frame[date_column].between(*period).fillna(False) & mask
+                    for older, mask in zip(kept, masks, strict=True)
+                ]
+                older_rows = int(sum(c.sum() for c in covered))
+                if newer.rows_read < older_rows * COLLAPSE_SHARE:
+                    collapsed.append((newer, older_rows, period))
+                    continue
+                masks = [mask & ~c for mask, c in zip(masks, covered, strict=True)]
+        kept.append(newer)
+        masks.append(pd.Series(True, index=newer.frame.index))
+    return kept, masks, collapsed
+
+
+def reject_collapsed(lf: LoadedFile, older_rows: int, period: tuple) -> None:
+    """Reject a period export that collapsed, whole, with the numbers HR needs to check it."""
+    first, last = (pd.Timestamp(day) for day in period)
+    reason = (
+        f"Filen har {lf.rows_read} rader med «Fra dato» fra {first:%d.%m.%Y} til {last:%d.%m.%Y}, "
+        f"men eldre uttrekk av samme kilde har {older_rows} rader i den samme perioden: under "
+        "halvparten. Sjekk at uttrekket er komplett før det legges inn igjen."
+    )
+    lf.rejected_reason = reason
+    lf.frame = None
+    lf.findings = [
+        Finding(lf.source, lf.path.name, None, None, ERROR, "row_count_collapsed", reason)
+    ]
+
+
 def staging_frames(
     loaded: dict[str, list[LoadedFile]], profile: Profile
 ) -> dict[str, pd.DataFrame]:
     """Each source's good rows as one staging frame with stable row ids, after the replacement
-    rule: files are taken oldest first (first seen), and a newer export replaces older rows
-    (snapshot sources: all of them; period sources: those whose from_date lies in the newer
-    export's from_date range). Superseded rows are counted on the file they came from."""
-    tables = {
-        "employments": ("stg_employments", "employment_id", "from_date"),
-        "absences": ("stg_absences", "absence_id", "from_date"),
-        "organisation": ("stg_organisation", None, None),
-    }
+    rule (see replacement). Superseded rows are counted on the file they came from."""
     frames: dict[str, pd.DataFrame] = {}
-    for source, (table, id_column, date_column) in tables.items():
+    for source, (table, id_column, date_column) in STAGING.items():
         files = [lf for lf in loaded.get(source, []) if lf.outcome == "loaded" and len(lf.frame)]
-        files.sort(key=lambda lf: (lf.first_seen_at, lf.path.name))
+        files, masks, _ = replacement(files, profile.source(source).replaces, date_column)
         if not files:
             continue
-        mode = profile.source(source).replaces
-        keep = [pd.Series(True, index=lf.frame.index) for lf in files]
-        for newer_index, newer in enumerate(files[1:], start=1):
-            if mode == "snapshot":
-                for older_index in range(newer_index):
-                    keep[older_index][:] = False
-                continue
-            dates = newer.frame[date_column].dropna()
-            if dates.empty:
-                continue
-            low, high = dates.min(), dates.max()
-            for older_index in range(newer_index):
-                older_dates = files[older_index].frame[date_column]
-                keep[older_index] &= ~older_dates.between(low, high).fillna(False)
         parts = []
-        for lf, mask in zip(files, keep, strict=True):
+        for lf, mask in zip(files, masks, strict=True):
             lf.rows_superseded = int((~mask).sum())
             parts.append(lf.frame[mask])
         frame = pd.concat(parts, ignore_index=True)

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.expectations import COLLAPSE_SHARE, EARLIEST_PLAUSIBLE_DATE, check_file, check_rows
+from pipeline.expectations import EARLIEST_PLAUSIBLE_DATE, check_file, check_rows
 from pipeline.findings import ERROR, Finding, line_findings
 from pipeline.profile import Profile
 from pipeline.read import SourceFile
 
 
-def suite_parameters(
-    profile: Profile, known_units: set[str] | None, previous_rows: int | None
-) -> dict:
-    """The run-time values the suites refer to as $name."""
+def suite_parameters(profile: Profile, known_units: set[str] | None) -> dict:
+    """The run-time values the suites refer to as $name. (An export that collapsed against the
+    older exports of its period is judged across files: pipeline.steps.replacement.)"""
     return {
         "known_units": sorted(known_units) if known_units is not None else None,
         "absence_codes": sorted(profile.absence_codes),
         "earliest_date": pd.Timestamp(EARLIEST_PLAUSIBLE_DATE),
-        "collapse_floor": int(previous_rows * COLLAPSE_SHARE) if previous_rows else None,
     }
 
 
@@ -32,7 +30,6 @@ def validate_file(
     sf: SourceFile,
     profile: Profile,
     known_units: set[str] | None = None,
-    previous_rows: int | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Split a file's rows into those that load and findings for those that do not.
 
@@ -41,7 +38,7 @@ def validate_file(
     """
     source = profile.source(sf.source)
     df = sf.frame
-    params = suite_parameters(profile, known_units, previous_rows)
+    params = suite_parameters(profile, known_units)
     check_file(df, source, params)
 
     findings: list[Finding] = []

@@ -36,14 +36,12 @@ ABSENCES = (
 )
 
 
-def load(
-    tmp_path: Path, name: str, content: bytes | str, source: str, previous_rows: int | None = None
-) -> steps.LoadedFile:
+def load(tmp_path: Path, name: str, content: bytes | str, source: str) -> steps.LoadedFile:
     folder = tmp_path / "agresso"
     folder.mkdir(exist_ok=True)
     path = folder / name
     path.write_bytes(content.encode("cp1252") if isinstance(content, str) else content)
-    return steps.read_and_validate(path, source, PROFILE, KEY, UNITS, previous_rows)
+    return steps.read_and_validate(path, source, PROFILE, KEY, UNITS)
 
 
 def rejected(lf: steps.LoadedFile) -> tuple[str, str | None]:
@@ -110,11 +108,6 @@ def test_xlsx_with_two_sheets(tmp_path):
 def test_two_digit_years_fall_outside_the_sane_date_window(tmp_path):
     lf = load(tmp_path, "fravaer.csv", ABSENCES.replace(".2014;", ".14;"), "absences")
     assert rejected(lf) == ("dates_outside_window", "Fra dato")
-
-
-def test_export_with_under_half_the_previous_rows_is_rejected(tmp_path):
-    lf = load(tmp_path, "fravaer.csv", ABSENCES, "absences", previous_rows=40)
-    assert rejected(lf) == ("row_count_collapsed", None)
 
 
 def test_identity_numbers_as_resource_numbers_reject_the_file(tmp_path):

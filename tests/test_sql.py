@@ -56,6 +56,7 @@ def site(tmp_path_factory):
         extra_tables={
             "validation_findings": steps.findings_table(ctx, []),
             "load_log": pd.DataFrame(columns=list(load_log_columns)),
+            "run_info": steps.run_info_frame(ctx),
         },
     )
     raw = root / "raw" / "agresso"
@@ -65,6 +66,9 @@ def site(tmp_path_factory):
     )
     (root / "key").mkdir()
     (root / "key" / "pseudonym.key").write_text(KEY_TEXT, encoding="utf-8")
+    # DuckDB allows its spill folder even with external access off, unless there is none.
+    (warehouse / f"{ANALYTICS_DB}.tmp").mkdir()
+    (warehouse / f"{ANALYTICS_DB}.tmp" / "kopi.txt").write_text(KEY_TEXT, encoding="utf-8")
     (root / "marts").mkdir()  # stands for pipeline/sql/marts/, which the next night executes
     return root
 
@@ -110,6 +114,10 @@ ATTACKS = {
     "read_text on the key file": ("SELECT * FROM read_text('{site}/key/pseudonym.key')", "filer"),
     "read_blob on the key file": ("SELECT * FROM read_blob('{site}/key/pseudonym.key')", "filer"),
     "glob over the site": ("SELECT * FROM glob('{site}/**')", "filer"),
+    "read_text in the spill folder": (
+        "SELECT * FROM read_text('{site}/warehouse/analytics.duckdb.tmp/kopi.txt')",
+        "filer",
+    ),
     "attach the internal database": (
         "ATTACH '{site}/warehouse/internal.duckdb' AS i (READ_ONLY)",
         "(ATTACH)",
@@ -140,6 +148,14 @@ ATTACKS = {
     "create a table": ("CREATE TABLE t AS SELECT 1 AS x", "(CREATE)"),
     "insert into a published table": ("INSERT INTO quarters SELECT * FROM quarters", "(INSERT)"),
     "drop a published table": ("DROP TABLE quarters", "(DROP)"),
+    "explain analyze runs a copy": (
+        "EXPLAIN ANALYZE COPY (SELECT 1) TO '{site}/marts/sentinel.csv'",
+        "(COPY)",
+    ),
+    "explain analyze runs a set": (
+        "EXPLAIN ANALYZE SET enable_external_access = true",
+        "(SET, RESET, USE)",
+    ),
     "a harmless query before a refused one": (
         "SELECT 'skal ikke vises' AS x; COPY (SELECT 1) TO '{site}/marts/sentinel.csv'",
         "(COPY)",
