@@ -15,7 +15,6 @@ files get their mode and group on the temporary file, before the rename that mak
 
 from __future__ import annotations
 
-import errno
 import grp
 import os
 from pathlib import Path
@@ -80,13 +79,7 @@ def make_dir(path: Path, shared: bool = False) -> Path:
     """Create a folder (and its missing parents) and give the folder itself its mode."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    try:
-        set_mode(path, shared)
-    except OSError as exc:
-        # A read-only folder: nothing can be written into it to protect, and the first write
-        # says so in its own sentence.
-        if exc.errno != errno.EROFS:
-            raise
+    set_mode(path, shared)
     return path
 
 
