@@ -35,6 +35,7 @@ from pipeline import (
     intake,
     night_report,
     rejected_files,
+    retention,
     run_context,
 )
 from pipeline import fingerprint as fp
@@ -172,6 +173,14 @@ def run_night(
         for leftover in run_context.remove_leftovers(ctx):
             log.warning("fjernet %s, etterlatt av en avbrutt kjøring", leftover.name)
         recover_broken_database(ctx)
+        # Before the fingerprint: a night that minimises an export reads the minimised file.
+        retention.apply_retention(
+            ctx.raw_dir,
+            ctx.rejected_dir,
+            profile,
+            settings.raw_retention_days,
+            ctx.started_at,
+        )
         previous_run = fp.read_last_run(ctx.warehouse_dir)
         # Before the quiet-night check: a lost key is said on every night until one publishes.
         night_key = open_night_key(ctx.warehouse_dir)
