@@ -17,6 +17,7 @@ from string import Template
 import duckdb
 import pandas as pd
 
+from pipeline import sqlproject
 from pipeline.plan import Plan
 
 SQL_DIR = Path(__file__).resolve().parent / "sql" / "marts" / "plan"
@@ -74,7 +75,7 @@ def evaluate_indicators(
     _parse_quarter(as_of_quarter)
     load_plan_tables(con, plan)
     _create_inputs(con, as_of_quarter, mask_threshold)
-    con.execute((SQL_DIR / "indicator_status.sql").read_text(encoding="utf-8"))
+    sqlproject.run(con, "marts/plan", only={"indicator_status"})
     report_quarter = latest_complete_quarter(con, as_of_quarter)
     create_plan_report(con, report_quarter)
     return report_quarter
@@ -235,11 +236,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def _create_inputs(con: duckdb.DuckDBPyConnection, as_of_quarter: str, mask_threshold: int) -> None:
     """Temporary views over the optional inputs, empty where the warehouse has none yet, so the
     SQL has one shape whether or not NAV and manual figures have arrived."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE indicator_params AS "
-        "SELECT ?::VARCHAR AS as_of_quarter, ?::INTEGER AS mask_threshold",
-        [as_of_quarter, mask_threshold],
-    )
+    sqlproject.set_params(con, as_of_quarter=as_of_quarter, mask_threshold=mask_threshold)
     if _table_exists(con, "diagnosis_periods"):
         diagnosis = (
             "SELECT period_type, period, scope_level, scope_code, diagnosis_group, "

@@ -454,7 +454,7 @@ def test_sick_leave_pct_macro_rounds_half_up_on_exact_decimals(
 ):
     import duckdb
 
-    from pipeline.warehouse import SQL_DIR
+    from pipeline.sqlproject import SQL_DIR
 
     con = duckdb.connect()
     con.execute((SQL_DIR / "macros.sql").read_text())
@@ -476,7 +476,7 @@ def test_sick_leave_pct_macro_equals_exact_half_up_on_ties_and_near_ties():
 
     import duckdb
 
-    from pipeline.warehouse import SQL_DIR
+    from pipeline.sqlproject import SQL_DIR
 
     rng = random.Random(7)
     step = Decimal("0.00000001")
