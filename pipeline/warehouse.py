@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 from ruamel.yaml import YAML
 
-from pipeline import filemodes, sqlproject
+from pipeline import data_tests, filemodes, sqlproject
 from pipeline.calendar import norwegian_public_holidays
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
@@ -120,10 +120,13 @@ def publish(
     """Write the published database as a new file, comment every table and column, then rename it
     over the old one in one atomic step.
 
+    The data tests (schemas/warehouse_tests.yaml) run on the internal database first: when one
+    fails, DataTestsFailed is raised and the published database stays as it was.
     Tables come from the internal database (by the names in schemas/warehouse.yaml) or from
     `extra_tables` (frames such as the findings and the load log). A table or column without a
     comment in the schema is an error: the data dictionary is part of the contract.
     """
+    data_tests.check(internal_path)  # a build that breaks them is never published
     schema = schema or load_warehouse_schema()
     analytics_path = Path(analytics_path)
     tmp_path = analytics_path.with_name(f".{analytics_path.name}.{os.getpid()}.new")
