@@ -240,7 +240,7 @@ def run_tests(con: duckdb.DuckDBPyConnection, tests: list[DataTest] | None = Non
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
         if rows:  # counted only when it fails: most tests pass, and then run once
-            count = con.execute(f"SELECT count(*) FROM ({test.sql})").fetchone()[0]
+            count = con.execute(f"SELECT count(*) FROM ({test.sql})").fetchall()[0][0]
             examples = [
                 ", ".join(f"{c}={_show(v)}" for c, v in zip(columns, row, strict=True))
                 for row in rows

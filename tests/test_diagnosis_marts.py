@@ -33,6 +33,7 @@ NAV_TEXT = f"""Kvartal;Sektor;Orgnr;Diagnosegruppe;Tapte dagsverk;Tilfeller
 2014K2;Alle;;P;4;1
 """
 
+
 @pytest.fixture
 def con():
     con = duckdb.connect()
