@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from pipeline import filemodes
 from pipeline.errors import UserError
 
 RECORD_FILE = ".arkiv.json"
@@ -62,7 +63,7 @@ def write_record(raw_dir: Path, record: Mapping[str, dt.datetime], names: Mappin
     text = json.dumps({"version": RECORD_VERSION, "files": files}, indent=1, ensure_ascii=False)
     try:
         tmp.write_text(text + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        filemodes.replace(tmp, path)  # owner-only, like everything person-level
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UserError(
