@@ -235,9 +235,8 @@ def run_tests(con: duckdb.DuckDBPyConnection, tests: list[DataTest] | None = Non
     tests = [t for t in tests if t.table in built]
     if not tests:
         return []
-    # One query counts the failing rows of every test (one plan instead of one per test: the
-    # tests cost a few tenths of a second on a municipality, not a second); examples only for
-    # the tests that fail.
+    # One query counts the failing rows of every test (one round trip, not one per test; about
+    # 0.1 s of CPU on the sample municipality); examples are fetched only for the tests that fail.
     counts = con.execute(
         " UNION ALL ".join(
             f"SELECT {n} AS test_no, count(*) AS failing FROM ({t.sql})"
