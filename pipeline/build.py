@@ -105,7 +105,7 @@ def add_quality_findings(con: duckdb.DuckDBPyConnection, findings: list[Finding]
 
 
 # The period marts keep each person's quarters of presence as one 128-bit pattern
-# (pipeline/sql/marts/020_sick_leave.sql): 32 years of quarters.
+# (pipeline/sql/marts/sick_leave/mart_seqs.sql): 32 years of quarters.
 MAX_REPORT_QUARTERS = 128
 
 

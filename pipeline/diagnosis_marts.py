@@ -1,18 +1,17 @@
 """The diagnosis marts in DuckDB: NAV's diagnosis figures against the municipality's own possible
-workdays (pipeline/sql/marts/diagnosis.sql), and the staging table they read."""
+workdays (pipeline/sql/marts/diagnosis/), and the staging table they read."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from pipeline import sqlproject
 from pipeline.diagnosis_groups import DiagnosisCatalogue, load_diagnosis_groups
 from pipeline.nav import STAGING_COLUMNS
 
-SQL_FILE = Path(__file__).resolve().parent / "sql" / "diagnosis.sql"
 # NAV's and Agresso's doctor-certified lost workdays may differ by this many percent of NAV's
 # figure before a quarter is flagged for a person to look at.
 RECONCILIATION_THRESHOLD_PCT = Decimal(10)
@@ -83,8 +82,5 @@ def build_diagnosis_marts(
     workdays differ by more than reconciliation_threshold_pct percent of NAV's figure.
     """
     load_diagnosis_groups_table(con)
-    con.execute(
-        "SET VARIABLE reconciliation_threshold_pct = ?::DECIMAL(9, 2)",
-        [Decimal(str(reconciliation_threshold_pct))],
-    )
-    con.execute(SQL_FILE.read_text(encoding="utf-8"))
+    sqlproject.set_params(con, reconciliation_threshold_pct=reconciliation_threshold_pct)
+    sqlproject.run(con, "marts/diagnosis")

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
-from string import Template
 
 import duckdb
 import pandas as pd
 
+from pipeline import sqlproject
 from pipeline.plan import Plan
 
-SQL_DIR = Path(__file__).resolve().parent / "sql" / "marts" / "plan"
 DEFAULT_MASK_THRESHOLD = 5
+# period_1 .. period_10 in plan_report.sql: four quarters, a year, four quarters, year-to-date.
+PLAN_REPORT_PERIOD_COLUMNS = 10
 
 _QUARTER = re.compile(r"^(?P<year>[0-9]{4})K(?P<quarter>[1-4])$")
 
@@ -74,7 +74,7 @@ def evaluate_indicators(
     _parse_quarter(as_of_quarter)
     load_plan_tables(con, plan)
     _create_inputs(con, as_of_quarter, mask_threshold)
-    con.execute((SQL_DIR / "indicator_status.sql").read_text(encoding="utf-8"))
+    sqlproject.run(con, "marts/plan", only={"indicator_status"})
     report_quarter = latest_complete_quarter(con, as_of_quarter)
     create_plan_report(con, report_quarter)
     return report_quarter
@@ -141,7 +141,7 @@ def latest_complete_quarter(con: duckdb.DuckDBPyConnection, as_of_quarter: str) 
         "SELECT max(period) FROM sick_leave_periods "
         "WHERE period_type = 'quarter' AND is_complete AND period <= ?",
         [as_of_quarter],
-    ).fetchone()
+    ).fetchall()[0]  # fetched to the end: the connection is used again at once
     return row[0] or as_of_quarter
 
 
@@ -159,23 +159,29 @@ def plan_report_columns(report_quarter: str) -> list[tuple[str, str, str]]:
     return columns
 
 
-def plan_report_sql(report_quarter: str) -> str:
-    """The CREATE VIEW statement for plan_report, with the period columns of the report quarter."""
-    year, _ = _parse_quarter(report_quarter)
-    columns = ",\n    ".join(
-        f"max(s.value) FILTER (WHERE s.period_type = '{period_type}' AND s.period = '{period}')"
-        f' AS "{name}"'
-        for name, period_type, period in plan_report_columns(report_quarter)
-    )
-    template = Template((SQL_DIR / "plan_report.sql").read_text(encoding="utf-8"))
-    return template.substitute(
-        period_columns=columns, report_year=year, report_quarter=report_quarter
-    )
-
-
 def create_plan_report(con: duckdb.DuckDBPyConnection, report_quarter: str) -> None:
-    """(Re)create the plan_report view for a report quarter."""
-    con.execute(plan_report_sql(report_quarter))
+    """(Re)create plan_report for a report quarter (pipeline/sql/marts/plan/plan_report.sql),
+    then name its period columns after the quarter's (plan_report_columns)."""
+    year, _ = _parse_quarter(report_quarter)
+    columns = plan_report_columns(report_quarter)
+    frame = pd.DataFrame(
+        [(n, name, kind, period) for n, (name, kind, period) in enumerate(columns, start=1)],
+        columns=["column_no", "column_name", "period_type", "period"],
+    )
+    con.register("columns_frame", frame)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE plan_report_columns AS SELECT * FROM columns_frame"
+        )
+    finally:
+        con.unregister("columns_frame")
+    sqlproject.set_params(con, report_quarter=report_quarter, report_year=year)
+    sqlproject.run(con, "marts/plan", only={"plan_report"})
+    for n in range(len(columns) + 1, PLAN_REPORT_PERIOD_COLUMNS + 1):
+        con.execute(f"ALTER TABLE plan_report DROP COLUMN period_{n}")
+    renames = [(f"period_{n}", name) for n, (name, _, _) in enumerate(columns, start=1)]
+    for old, new in [*renames, ("target_of_report_year", f"Mål {year}")]:
+        con.execute(f'ALTER TABLE plan_report RENAME COLUMN {old} TO "{new}"')
 
 
 def target_text(direction: str, unit: str, targets) -> str:
@@ -235,11 +241,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def _create_inputs(con: duckdb.DuckDBPyConnection, as_of_quarter: str, mask_threshold: int) -> None:
     """Temporary views over the optional inputs, empty where the warehouse has none yet, so the
     SQL has one shape whether or not NAV and manual figures have arrived."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE indicator_params AS "
-        "SELECT ?::VARCHAR AS as_of_quarter, ?::INTEGER AS mask_threshold",
-        [as_of_quarter, mask_threshold],
-    )
+    sqlproject.set_params(con, as_of_quarter=as_of_quarter, mask_threshold=mask_threshold)
     if _table_exists(con, "diagnosis_periods"):
         diagnosis = (
             "SELECT period_type, period, scope_level, scope_code, diagnosis_group, "

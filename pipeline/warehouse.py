@@ -17,33 +17,15 @@ import duckdb
 import pandas as pd
 from ruamel.yaml import YAML
 
-from pipeline import filemodes
+from pipeline import data_tests, filemodes, sqlproject
 from pipeline.calendar import norwegian_public_holidays
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
 from pipeline.profile import SCHEMAS_DIR, Profile
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 WAREHOUSE_SCHEMA = SCHEMAS_DIR / "warehouse.yaml"
 INTERNAL_DB = "internal.duckdb"
 ANALYTICS_DB = "analytics.duckdb"
-
-# Staging tables: typed and renamed, nothing else (DDL in one place).
-STAGING_DDL = {
-    "stg_employments": """
-        employment_id BIGINT, person_key VARCHAR, unit_code VARCHAR,
-        position_pct DECIMAL(9, 4), from_date DATE, to_date DATE, employment_type VARCHAR,
-        gender VARCHAR, birth_year INTEGER, position_code VARCHAR,
-        source_file VARCHAR, source_line INTEGER""",
-    "stg_absences": """
-        absence_id BIGINT, person_key VARCHAR, absence_code VARCHAR, unit_code VARCHAR,
-        from_date DATE, to_date DATE, absence_pct DECIMAL(9, 4),
-        source_file VARCHAR, source_line INTEGER""",
-    "stg_organisation": """
-        unit_code VARCHAR, unit_name VARCHAR, sector_code VARCHAR, sector_name VARCHAR,
-        org_number VARCHAR, valid_from DATE, valid_to DATE,
-        source_file VARCHAR, source_line INTEGER""",
-}
 
 
 def connect(
@@ -61,24 +43,14 @@ def connect(
         raise
 
 
-def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute(path.read_text(encoding="utf-8"))
-
-
-def run_sql_dir(con: duckdb.DuckDBPyConnection, folder: str) -> None:
-    """Run every .sql file of a layer in name order (the numbers give the dependency order)."""
-    for path in sorted((SQL_DIR / folder).glob("*.sql")):
-        run_sql_file(con, path)
-
-
 def create_staging(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> None:
-    """Create the staging tables with their fixed types and fill them from DataFrames."""
-    for table, ddl in STAGING_DDL.items():
-        con.execute(f"CREATE OR REPLACE TABLE {table} ({ddl})")
+    """Create the staging tables (pipeline/sql/staging) and fill them from the readers' frames."""
+    sqlproject.run(con, "staging")
+    for table in sqlproject.models(("staging",)):
         frame = frames.get(table)
         if frame is None or frame.empty:
             continue
-        columns = [c.strip().split()[0] for c in ddl.split(",")]
+        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         present = [c for c in columns if c in frame.columns]
         con.register("incoming", frame[present])
         con.execute(
@@ -96,10 +68,8 @@ def create_parameters(
     first_year: int,
 ) -> None:
     """Run parameters, the absence-code mapping and the holiday calendar as tables."""
-    con.execute(
-        "CREATE OR REPLACE TABLE params AS SELECT ?::DATE AS as_of, ?::INTEGER AS mask_threshold,"
-        " ?::VARCHAR AS municipality_name",
-        [as_of, mask_threshold, municipality_name],
+    sqlproject.set_params(
+        con, as_of=as_of, mask_threshold=mask_threshold, municipality_name=municipality_name
     )
     codes = pd.DataFrame(
         {
@@ -120,10 +90,10 @@ def create_parameters(
 
 
 def transform(con: duckdb.DuckDBPyConnection) -> None:
-    """staging -> core -> marts, all in SQL."""
-    run_sql_file(con, SQL_DIR / "macros.sql")
-    run_sql_dir(con, "core")
-    run_sql_dir(con, "marts")
+    """staging -> core -> the sick-leave marts, all in SQL (the diagnosis and plan marts follow
+    once their inputs are loaded: pipeline.diagnosis_marts, pipeline.indicators)."""
+    sqlproject.create_macros(con)
+    sqlproject.run(con, "core", "marts/sick_leave")
 
 
 def load_warehouse_schema(path: Path = WAREHOUSE_SCHEMA) -> dict:
@@ -150,10 +120,13 @@ def publish(
     """Write the published database as a new file, comment every table and column, then rename it
     over the old one in one atomic step.
 
+    The data tests (schemas/warehouse_tests.yaml) run on the internal database first: when one
+    fails, DataTestsFailed is raised and the published database stays as it was.
     Tables come from the internal database (by the names in schemas/warehouse.yaml) or from
     `extra_tables` (frames such as the findings and the load log). A table or column without a
     comment in the schema is an error: the data dictionary is part of the contract.
     """
+    data_tests.check(internal_path)  # a build that breaks them is never published
     schema = schema or load_warehouse_schema()
     analytics_path = Path(analytics_path)
     tmp_path = analytics_path.with_name(f".{analytics_path.name}.{os.getpid()}.new")
@@ -164,7 +137,7 @@ def publish(
     con = duckdb.connect(str(tmp_path))
     try:
         con.execute(f"ATTACH {sql_literal(internal_path)} AS internal (READ_ONLY)")
-        run_sql_file(con, SQL_DIR / "macros.sql")
+        sqlproject.create_macros(con)
         internal_tables = {
             name
             for (name,) in con.execute(

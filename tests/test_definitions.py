@@ -454,10 +454,10 @@ def test_sick_leave_pct_macro_rounds_half_up_on_exact_decimals(
 ):
     import duckdb
 
-    from pipeline.warehouse import SQL_DIR
+    from pipeline.sqlproject import create_macros
 
     con = duckdb.connect()
-    con.execute((SQL_DIR / "macros.sql").read_text())
+    create_macros(con)
     result = con.execute(f"SELECT sick_leave_pct({lost_value}, {possible})").fetchone()[0]
     assert result == expected
     # Doubles from an analyst's own query give the same official figure.
@@ -476,7 +476,7 @@ def test_sick_leave_pct_macro_equals_exact_half_up_on_ties_and_near_ties():
 
     import duckdb
 
-    from pipeline.warehouse import SQL_DIR
+    from pipeline.sqlproject import create_macros
 
     rng = random.Random(7)
     step = Decimal("0.00000001")
@@ -487,7 +487,7 @@ def test_sick_leave_pct_macro_equals_exact_half_up_on_ties_and_near_ties():
         pairs += [(tie, possible), (tie - step, possible), (tie + step, possible)]
         pairs.append((Decimal(rng.randint(0, 10**14)) * step, possible))
     con = duckdb.connect()
-    con.execute((SQL_DIR / "macros.sql").read_text())
+    create_macros(con)
     con.execute("CREATE TABLE t (lost DECIMAL(20, 8), possible DECIMAL(20, 8))")
     con.executemany("INSERT INTO t VALUES (?, ?)", [(str(a), str(b)) for a, b in pairs])
     got = con.execute("SELECT lost, possible, sick_leave_pct(lost, possible) FROM t").fetchall()

@@ -14,6 +14,7 @@ from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.nav import empty_staging_frame, parse_nav_diagnosis
 from pipeline.profile import load_profile
 from pipeline.read import read_csv_text
+from pipeline.sqlproject import create_macros
 
 ORGNR = "964963738"
 
@@ -33,20 +34,11 @@ NAV_TEXT = f"""Kvartal;Sektor;Orgnr;Diagnosegruppe;Tapte dagsverk;Tilfeller
 2014K2;Alle;;P;4;1
 """
 
-# Stand-in with the warehouse macro's contract: 100 x lost / possible, one decimal, half up,
-# NULL when possible is 0. The test values are exact in binary, so ROUND gives the official figure.
-MACRO = """
-CREATE OR REPLACE MACRO sick_leave_pct(lost, possible) AS
-    CASE WHEN possible IS NULL OR possible = 0 THEN NULL
-    ELSE CAST(round(100 * CAST(lost AS DOUBLE) / CAST(possible AS DOUBLE), 1) AS DECIMAL(18, 1))
-    END
-"""
-
 
 @pytest.fixture
 def con():
     con = duckdb.connect()
-    con.execute(MACRO)
+    create_macros(con)  # the warehouse's own sick_leave_pct, not a stand-in
     con.execute(
         """
         CREATE TABLE core_units AS SELECT * FROM (VALUES

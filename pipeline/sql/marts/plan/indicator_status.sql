@@ -4,7 +4,7 @@
 -- Inputs: plan_indicators and plan_targets (from plan.yaml), sick_leave_periods (the engine's
 -- rates per period and scope), and the temporary views indicator_input_diagnosis and
 -- indicator_input_manual, which stand in for diagnosis_periods and manual_measurements (empty
--- when the warehouse has none yet), and indicator_params (as-of quarter, masking threshold).
+-- when the warehouse has none yet), and params (as_of_quarter, mask_threshold).
 --
 -- Rules:
 -- * A year's target applies to every period whose last quarter lies in that year.
@@ -16,10 +16,6 @@
 --   against a whole one says nothing, and year-to-date already answers that question.
 CREATE OR REPLACE TABLE indicator_status AS
 WITH
-params AS (
-    SELECT as_of_quarter, mask_threshold FROM indicator_params
-),
-
 engine_periods AS (
     SELECT
         period_type,

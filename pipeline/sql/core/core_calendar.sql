@@ -1,12 +1,3 @@
--- The report window: from the first quarter with absence data to the as-of date. No day after the
--- as-of date exists for the pipeline; days before the window are never reported.
-CREATE OR REPLACE TABLE core_report_window AS
-SELECT
-    CAST(date_trunc('quarter', min(a.from_date)) AS DATE) AS start_date,
-    any_value(p.as_of) AS end_date
-FROM stg_absences AS a, params AS p
-WHERE a.from_date <= p.as_of;
-
 -- One row per day in the window. workdays_through = working days from the window start up to and
 -- including the day, so the working days in [a, b] are b.workdays_through - a.workdays_before:
 -- every interval count is two lookups, never an expansion into days.
@@ -36,16 +27,3 @@ SELECT
     CAST(sum(CAST(is_working_day AS INTEGER)) OVER (ORDER BY day) AS INTEGER)
         - CAST(is_working_day AS INTEGER) AS workdays_before
 FROM flagged;
-
-CREATE OR REPLACE TABLE core_quarters AS
-SELECT
-    quarter,
-    any_value(year) AS year,
-    any_value(quarter_no) AS quarter_no,
-    min(day) AS start_date,
-    max(day) AS end_date,
-    max(day) = CAST(date_trunc('quarter', min(day)) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE)
-        AS is_complete,
-    count(*) FILTER (WHERE is_working_day) AS working_days
-FROM core_calendar
-GROUP BY quarter;

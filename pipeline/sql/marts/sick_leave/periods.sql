@@ -28,7 +28,3 @@ described AS (
 )
 SELECT m.period_type, m.period, m.member AS quarter, d.first_quarter, d.last_quarter, d.is_complete
 FROM members AS m JOIN described AS d USING (period_type, period);
-
-CREATE OR REPLACE TABLE quarters AS
-SELECT quarter, year, quarter_no, start_date, end_date, is_complete, working_days
-FROM core_quarters;
