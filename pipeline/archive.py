@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from pipeline import filemodes
 from pipeline.errors import UserError
 
 RECORD_FILE = ".arkiv.json"
@@ -58,13 +58,10 @@ def write_record(raw_dir: Path, record: Mapping[str, dt.datetime], names: Mappin
         digest: {"first_seen_at": as_utc(when).isoformat(), "file": names.get(digest)}
         for digest, when in sorted(record.items(), key=lambda item: (item[1], item[0]))
     }
-    tmp = path.with_name(f"{RECORD_FILE}.{os.getpid()}.new")
     text = json.dumps({"version": RECORD_VERSION, "files": files}, indent=1, ensure_ascii=False)
     try:
-        tmp.write_text(text + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        filemodes.write_text(path, text + "\n")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise UserError(
             f"Kan ikke skrive arkivets logg over mottatte filer, {path} ({exc.strerror}). "
             f"Nattjobben må kunne skrive i {raw_dir}."
