@@ -224,7 +224,9 @@ def report_failure(exc: BaseException, argv: list[str]) -> int:
     if isinstance(exc, typer.Exit):
         return exc.exit_code
     terminated = bool(_signals) or type(exc).__name__ == "TerminationSignal"
-    if terminated or isinstance(exc, (KeyboardInterrupt, typer.Abort)):
+    # Ctrl-C while DuckDB was calling back into Python arrives wrapped in a DuckDB error.
+    wrapped = isinstance(exc.__context__, KeyboardInterrupt) or "KeyboardInterrupt" in str(exc)
+    if terminated or wrapped or isinstance(exc, (KeyboardInterrupt, typer.Abort)):
         _say("Avbrutt.")
         return 143 if terminated else 130
     if isinstance(exc, _user_errors()):

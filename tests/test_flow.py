@@ -117,7 +117,7 @@ def test_load_log_and_summary_describe_the_run(published):
     assert summary.files_rejected == 0
 
 
-RUN_SPECIFIC = {"load_log", "validation_findings"}  # carry the run's id and times
+RUN_SPECIFIC = {"load_log", "validation_findings", "run_info"}  # carry the run's id and times
 
 
 def test_plain_command_line_night_is_the_flows_night_without_prefect(published, tmp_path):

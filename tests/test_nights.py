@@ -356,6 +356,7 @@ NIGHTS = [
 RUN_COLUMNS = {
     "load_log": {"run_id", "run_started_at", "first_seen_at"},
     "validation_findings": {"run_id"},
+    "run_info": {"run_id", "run_started_at"},
 }
 
 
@@ -550,7 +551,7 @@ def test_a_year_of_nights_publishes_what_one_clean_run_over_the_archive_publishe
         force=True,
         **settings,
     )
-    only_run = {"load_log": {"run_id", "run_started_at"}, "validation_findings": {"run_id"}}
+    only_run = {**RUN_COLUMNS, "load_log": {"run_id", "run_started_at"}}
     assert differences(analytics, rebuilt.analytics_path, only_run) == {}
     record = archive.read_record(raw)
     by_name = {

@@ -56,6 +56,7 @@ def site(tmp_path_factory):
         extra_tables={
             "validation_findings": steps.findings_table(ctx, []),
             "load_log": pd.DataFrame(columns=list(load_log_columns)),
+            "run_info": steps.run_info_frame(ctx),
         },
     )
     raw = root / "raw" / "agresso"
