@@ -51,11 +51,22 @@ def read_record(raw_dir: Path) -> dict[str, dt.datetime]:
     }
 
 
-def write_record(raw_dir: Path, record: Mapping[str, dt.datetime], names: Mapping[str, str]):
-    """Write the record atomically (new file, then rename): a crash never leaves half of it."""
+def write_record(
+    raw_dir: Path,
+    record: Mapping[str, dt.datetime],
+    names: Mapping[str, str],
+    extra: Mapping[str, dict] | None = None,
+):
+    """Write the record atomically (new file, then rename, owner-only): a crash never leaves half
+    of it. What else an entry says (extra, e.g. that it is a minimised export) is kept."""
     path = Path(raw_dir) / RECORD_FILE
+    extra = _entries(raw_dir) if extra is None else extra
     files = {
-        digest: {"first_seen_at": as_utc(when).isoformat(), "file": names.get(digest)}
+        digest: {
+            **extra.get(digest, {}),
+            "first_seen_at": as_utc(when).isoformat(),
+            "file": names.get(digest),
+        }
         for digest, when in sorted(record.items(), key=lambda item: (item[1], item[0]))
     }
     text = json.dumps({"version": RECORD_VERSION, "files": files}, indent=1, ensure_ascii=False)
@@ -91,3 +102,20 @@ def record_arrivals(
     names = {digest: entry.get("file") for digest, entry in _entries(raw_dir).items()}
     write_record(raw_dir, record, {**names, **new})
     return record
+
+
+def minimised_digests(raw_dir: Path) -> set[str]:
+    """Contents the record knows as minimised exports (nothing personal left to remove)."""
+    return {d for d, entry in _entries(raw_dir).items() if entry.get("minimised_from")}
+
+
+def record_minimised(raw_dir: Path, original: str, minimised: str, name: str) -> None:
+    """Enter a minimised export under its new content with its original's first-seen time, so the
+    replacement rule still finds the export as old as it was; written before the original is
+    replaced (a crash in between leaves one entry too many, never an export without its time)."""
+    record = read_record(raw_dir)
+    record[minimised] = record[original]
+    entries = _entries(raw_dir)
+    names = {digest: entry.get("file") for digest, entry in entries.items()}
+    entries[minimised] = {"minimised_from": original}
+    write_record(raw_dir, record, {**names, minimised: name}, entries)

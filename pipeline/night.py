@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import archive, night_report, steps
+from pipeline import archive, night_report, retention, steps
 from pipeline import fingerprint as fp
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.deliver import write_deliverables
@@ -154,6 +154,14 @@ def run_night(
         for leftover in steps.remove_leftovers(ctx):
             log.warning("fjernet %s, etterlatt av en avbrutt kjøring", leftover.name)
         recover_broken_database(ctx)
+        # Before the fingerprint: a night that minimises an export reads the minimised file.
+        retention.apply_retention(
+            ctx.raw_dir,
+            ctx.rejected_dir,
+            profile,
+            Settings().raw_retention_days,
+            ctx.started_at,
+        )
         previous_run = fp.read_last_run(ctx.warehouse_dir)
         # Before the quiet-night check: a lost key is said on every night until one publishes.
         night_key = open_night_key(ctx.warehouse_dir)

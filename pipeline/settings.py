@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.profile import PROJECT_ROOT
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     # The group that may read the published database and the reports (files 0640, folders
     # 0750); empty = owner only. Person-level files are owner-only whatever this says.
     share_group: str = ""
+    # Days an original export (names, identity numbers, free text) and a rejected file are kept
+    # after the archive first saw them; then the export is minimised in place and the rejected
+    # file deleted (pipeline/retention.py). 90 days: a quarter's corrections have come by then;
+    # 0 = at the next night.
+    raw_retention_days: int = Field(default=90, ge=0)
 
     @property
     def alert_url_list(self) -> list[str]:

@@ -376,13 +376,19 @@ def test_a_deleted_key_is_said_in_the_nights_result(hostile_night):
     )
 
 
-def test_a_failed_atomic_write_leaves_neither_half_a_file_nor_its_temporary(tmp_path):
-    """filemodes.write_text is the one write-then-rename: when writing fails (here a text that
-    cannot be encoded), the target keeps its old content and no temporary file stays behind."""
+def test_a_failed_atomic_write_leaves_neither_half_a_file_nor_its_temporary(tmp_path, monkeypatch):
+    """filemodes.write_bytes is the one write-then-rename: when the write fails after the
+    temporary file exists (here the rename itself), the target keeps its old content and no
+    temporary file stays behind."""
     target = tmp_path / "last_run.json"
     filemodes.write_text(target, "old\n")
-    with pytest.raises(UnicodeEncodeError):
-        filemodes.write_text(target, "half \udcff")
+
+    def full_disk(tmp, target, shared=False):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(filemodes, "replace", full_disk)
+    with pytest.raises(OSError):
+        filemodes.write_bytes(target, b"new\n")
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last_run.json"]
     assert filemodes.temporary_path(target).name == f".last_run.json.{os.getpid()}.new"
