@@ -71,7 +71,7 @@ def write_record(
     }
     text = json.dumps({"version": RECORD_VERSION, "files": files}, indent=1, ensure_ascii=False)
     try:
-        filemodes.write_text(path, text + "\n")
+        filemodes.write_text(path, text + "\n")  # owner-only, like everything person-level
     except OSError as exc:
         raise UserError(
             f"Kan ikke skrive arkivets logg over mottatte filer, {path} ({exc.strerror}). "

@@ -90,11 +90,28 @@ def replace(tmp: Path, target: Path, shared: bool = False) -> Path:
     return Path(target)
 
 
-def write_text(path: Path, text: str, shared: bool = False) -> Path:
-    """Write a text file atomically (temporary file, mode, rename): readers never see half of it."""
+def temporary_path(path: Path) -> Path:
+    """The name a file is written under before the rename that makes it visible: hidden, in the
+    same folder (so the rename is atomic), with the process id so two writers never share one."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return replace(tmp, path, shared)
+    return path.with_name(f".{path.name}.{os.getpid()}.new")
+
+
+def write_bytes(path: Path, data: bytes, shared: bool = False) -> Path:
+    """Write a file atomically (temporary file, mode, rename): readers never see half of it, and
+    a write that fails (a full disk, a folder without write access) leaves no temporary file."""
+    path = Path(path)
+    tmp = temporary_path(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return replace(tmp, path, shared)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str, shared: bool = False) -> Path:
+    """write_bytes for a text, in UTF-8 (encoded before anything is written)."""
+    return write_bytes(path, text.encode("utf-8"), shared)

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.vocabulary import norwegian_count
+
 ERROR = "error"  # the row or file was not loaded
 WARNING = "warning"  # loaded, but a person should look at it
 
@@ -67,8 +69,3 @@ def line_findings(
     summary = f" Gjelder {norwegian_count(count)} linjer (linje {shown} …)."
     extra = {"count": count, "lines": first[:LINES_SHOWN]}
     return [Finding(source, file, first[0], column, severity, rule, message + summary, extra)]
-
-
-def norwegian_count(number: int) -> str:
-    """1000000 -> '1 000 000' (Norwegian thousands separator)."""
-    return f"{number:,}".replace(",", "\u00a0")

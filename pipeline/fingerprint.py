@@ -60,7 +60,7 @@ def raw_manifest(raw_dir: Path) -> list[dict[str, Any]]:
     ]
 
 
-CODE_SUFFIXES = {".sql", ".py", ".yaml", ".yml", ".json"}
+CODE_SUFFIXES = {".sql", ".py", ".yaml", ".yml", ".json", ".j2", ".css"}
 
 
 def code_sha256(package_dir: Path = PACKAGE_DIR, schemas_dir: Path = SCHEMAS_DIR) -> str:

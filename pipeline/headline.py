@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-
-def norwegian_number(value: Decimal | float | None, decimals: int = 1) -> str:
-    """1234.5 -> '1 234,5' with a non-breaking space, the way HR reads numbers."""
-    if value is None:
-        return "–"
-    text = f"{Decimal(value):,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
+from pipeline.vocabulary import masked_label, norwegian_number
 
 
 def print_headline(summary) -> None:
@@ -39,8 +31,7 @@ def print_headline(summary) -> None:
     if figures["is_sample_data"]:
         print(f"  {SAMPLE_NOTICE} (eksempelkommunen fra «sickleave generate»).")
     print(f"Sykefravær {latest}:")
-    threshold = figures["mask_threshold"]
-    hidden = f"skjult (færre enn {threshold} personer)" if threshold else "skjult"
+    hidden = masked_label(figures["mask_threshold"])
     for level, name, pct, masked in rows:
         shown = hidden if masked else f"{norwegian_number(pct)} %"
         indent = "    " if level == "sector" else "  "

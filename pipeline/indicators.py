@@ -9,20 +9,16 @@ added to plan.yaml becomes a row in indicator_status and plan_report with no cod
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 import duckdb
 import pandas as pd
 
 from pipeline import sqlproject
 from pipeline.plan import Plan
+from pipeline.vocabulary import NO_TARGET_TEXT, Quarter, plain_decimal
 
 DEFAULT_MASK_THRESHOLD = 5
 # period_1 .. period_10 in plan_report.sql: four quarters, a year, four quarters, year-to-date.
 PLAN_REPORT_PERIOD_COLUMNS = 10
-
-_QUARTER = re.compile(r"^(?P<year>[0-9]{4})K(?P<quarter>[1-4])$")
 
 # Column name -> type of the tables loaded from Python (the rest is built in SQL).
 PLAN_INDICATORS_COLUMNS = {
@@ -71,7 +67,7 @@ def evaluate_indicators(
     returned. `mask_threshold` only words the label of masked figures: the masking itself was done
     by the engine that built sick_leave_periods and diagnosis_periods.
     """
-    _parse_quarter(as_of_quarter)
+    Quarter.parse(as_of_quarter)  # a malformed quarter fails here, before any table is made
     load_plan_tables(con, plan)
     _create_inputs(con, as_of_quarter, mask_threshold)
     sqlproject.run(con, "marts/plan", only={"indicator_status"})
@@ -150,11 +146,11 @@ def plan_report_columns(report_quarter: str) -> list[tuple[str, str, str]]:
 
     For 2014K2: the four quarters of 2013, «Snitt 2013» (the annual figure), 2014K1, 2014K2 and
     «Hittil i år» (year-to-date through 2014K2)."""
-    year, quarter = _parse_quarter(report_quarter)
-    previous = year - 1
-    columns = [(f"{q}. kv. {previous}", "quarter", f"{previous}K{q}") for q in range(1, 5)]
+    quarter = Quarter.parse(report_quarter)
+    previous = quarter.year - 1
+    columns = [(q.short_label, "quarter", q.code) for q in Quarter.whole_year(previous)]
     columns.append((f"Snitt {previous}", "year", str(previous)))
-    columns += [(f"{q}. kv. {year}", "quarter", f"{year}K{q}") for q in range(1, quarter + 1)]
+    columns += [(q.short_label, "quarter", q.code) for q in quarter.year_so_far()]
     columns.append(("Hittil i år", "year_to_date", report_quarter))
     return columns
 
@@ -162,7 +158,7 @@ def plan_report_columns(report_quarter: str) -> list[tuple[str, str, str]]:
 def create_plan_report(con: duckdb.DuckDBPyConnection, report_quarter: str) -> None:
     """(Re)create plan_report for a report quarter (pipeline/sql/marts/plan/plan_report.sql),
     then name its period columns after the quarter's (plan_report_columns)."""
-    year, _ = _parse_quarter(report_quarter)
+    year = Quarter.parse(report_quarter).year
     columns = plan_report_columns(report_quarter)
     frame = pd.DataFrame(
         [(n, name, kind, period) for n, (name, kind, period) in enumerate(columns, start=1)],
@@ -189,25 +185,11 @@ def target_text(direction: str, unit: str, targets) -> str:
     year with a target set, or «mål ikke satt»."""
     set_targets = [t for t in targets if t.value is not None]
     if not set_targets:
-        return "mål ikke satt"
+        return NO_TARGET_TEXT
     latest = max(set_targets, key=lambda t: t.year)
     word = "maks" if direction == "max" else "minst"
     symbol = "%" if unit == "prosent" else unit
-    return f"{word} {_norwegian_number(latest.value)} {symbol} i {latest.year}"
-
-
-def _norwegian_number(value: Decimal) -> str:
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
-def _parse_quarter(quarter: str) -> tuple[int, int]:
-    match = _QUARTER.match(str(quarter))
-    if not match:
-        raise ValueError(f"«{quarter}» er ikke et kvartal; skriv det som 2014K2.")
-    return int(match["year"]), int(match["quarter"])
+    return f"{word} {plain_decimal(latest.value)} {symbol} i {latest.year}"
 
 
 def _create_table(

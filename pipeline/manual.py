@@ -28,6 +28,7 @@ from pipeline.plan import MANUAL_MEASURE, Plan
 from pipeline.profile import Dialect, Limits, load_profile
 from pipeline.rawfile import folder_files
 from pipeline.read import read_csv_file
+from pipeline.vocabulary import PERIOD_PATTERN
 
 SOURCE = "manual"
 HEADERS = {"indicator": "Indikator", "period": "Periode", "value": "Verdi", "comment": "Kommentar"}
@@ -46,7 +47,6 @@ VALUE_TYPE = pa.decimal128(18, 6)
 # indicator_status holds values as DECIMAL(6, 1): anything that rounds to 100000.0 does not fit.
 TOO_LARGE = Decimal("99999.95")
 
-_PERIOD = r"^(?P<year>[0-9]{4})(?:K(?P<quarter>[1-4]))?$"
 _NUMBER = r"^[+-]?[0-9]{1,12}(?:\.[0-9]{1,6})?$"
 
 
@@ -76,7 +76,7 @@ def parse_manual_measurements(
 
     indicator = text[HEADERS["indicator"]]
     period = text[HEADERS["period"]].str.upper().str.replace(r"\s+", "", regex=True)
-    parts = period.str.extract(_PERIOD)
+    parts = period.str.extract(PERIOD_PATTERN)
     period_ok = parts["year"].notna()
 
     value_text = (

@@ -31,6 +31,7 @@ from pipeline.findings import ERROR, WARNING, Finding, line_findings
 from pipeline.profile import Dialect, Profile, Source, load_profile
 from pipeline.rawfile import folder_files
 from pipeline.read import read_csv_file, unknown_column_findings
+from pipeline.vocabulary import QUARTER_PATTERN, short_number
 
 SOURCE = "nav_diagnosis"
 
@@ -58,7 +59,6 @@ STAGING_COLUMNS = {
     "is_masked": "bool",
 }
 
-_QUARTER = r"^\d{4}K[1-4]$"
 _NUMBER = r"^-?\d+(?:\.\d+)?$"
 _SPACES = ["\u00a0", "\u202f", " "]
 
@@ -176,7 +176,7 @@ def parse_nav_diagnosis(
     # Quarter: 2014K1 (SSB's form); a lower-case k is the same quarter.
     quarter = frame["quarter"].str.strip().str.upper()
     flag(
-        ~quarter.str.match(_QUARTER),
+        ~quarter.str.match(QUARTER_PATTERN),
         "quarter",
         "quarter_unparseable",
         "Kvartalet er ikke på formen ÅÅÅÅKn (f.eks. 2014K1); rett kvartalet og legg filen inn "
@@ -409,16 +409,13 @@ def _sum_findings(frame: pd.DataFrame, header: dict[str, str]) -> list[Finding]:
                     WARNING,
                     "groups_sum_differs_from_total",
                     f"For {quarter}, {scope_code} er summen av hovedgruppene "
-                    f"{_norwegian(row['group_sum'])}, men «I alt» er {_norwegian(row[column])}; "
+                    f"{short_number(row['group_sum'])}, men «I alt» er "
+                    f"{short_number(row[column])}; "
                     "sjekk at alle diagnosegrupper er med og at ingen «herav»-rad er ført som "
                     "hovedgruppe.",
                 )
             )
     return findings
-
-
-def _norwegian(number: float) -> str:
-    return f"{number:g}".replace(".", ",")
 
 
 def _row_findings(

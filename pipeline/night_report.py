@@ -13,8 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.findings import ERROR, Finding
-from pipeline.headline import norwegian_number
 from pipeline.sample_marker import SAMPLE_NOTICE
+from pipeline.vocabulary import (
+    MASKED_TEXT,
+    NO_DATA_TEXT,
+    norwegian_number,
+    percent_or_gap,
+    signed_number,
+)
 from pipeline.warehouse import connect
 
 LEVEL_NAMES = {"municipality": "Hele kommunen", "sector": "Sektor"}
@@ -76,12 +82,6 @@ def run_info(con) -> tuple[int | None, bool]:
     return (row[0], bool(row[1])) if row else (None, False)
 
 
-def _pct(value: str | None, masked: bool) -> str:
-    if masked:
-        return "skjult"
-    return "–" if value is None else norwegian_number(Decimal(value))
-
-
 def status_table(figures: dict[str, Any]) -> list[dict[str, Any]]:
     """The latest quarter's figures as rows with Norwegian column names, as HR reads them."""
     return [
@@ -90,10 +90,10 @@ def status_table(figures: dict[str, Any]) -> list[dict[str, Any]]:
             "Nivå": LEVEL_NAMES.get(row["scope_level"], row["scope_level"]),
             "Kode": row["scope_code"],
             "Navn": row["scope_name"],
-            "Sykefravær %": _pct(row["sick_leave_pct"], row["is_masked"]),
-            "Egenmeldt %": _pct(row["self_certified_pct"], row["is_masked"]),
-            "Legemeldt %": _pct(row["doctor_certified_pct"], row["is_masked"]),
-            "Personer": "skjult" if row["is_masked"] else row["persons"],
+            "Sykefravær %": percent_or_gap(row["sick_leave_pct"], row["is_masked"]),
+            "Egenmeldt %": percent_or_gap(row["self_certified_pct"], row["is_masked"]),
+            "Legemeldt %": percent_or_gap(row["doctor_certified_pct"], row["is_masked"]),
+            "Personer": MASKED_TEXT if row["is_masked"] else row["persons"],
         }
         for row in figures["rows"]
     ]
@@ -132,13 +132,6 @@ def headline_changes(
             }
         )
     return changes
-
-
-def _signed(value: Decimal | None) -> str:
-    if value is None:
-        return "–"
-    text = norwegian_number(abs(value))
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
 
 
 def summary_markdown(
@@ -215,14 +208,16 @@ def summary_markdown(
             "|---|---|---:|---:|---:|",
         ]
         for c in headline_changes(current, previous):
-            old = "–" if c["previous"] is None else f"{norwegian_number(Decimal(c['previous']))} %"
+            old = NO_DATA_TEXT
+            if c["previous"] is not None:
+                old = f"{norwegian_number(Decimal(c['previous']))} %"
             if c["previous"] is not None and c["previous_quarter"] != current["quarter"]:
                 old += f" ({c['previous_quarter']})"
-            now = "skjult" if c["is_masked"] else "–"
+            now = MASKED_TEXT if c["is_masked"] else NO_DATA_TEXT
             if c["current"] is not None:
                 now = f"{norwegian_number(Decimal(c['current']))} %"
             level = LEVEL_NAMES.get(c["scope_level"], c["scope_level"])
-            change = _signed(c["change"])
+            change = signed_number(c["change"])
             lines.append(f"| {level} | {c['scope_name']} | {old} | {now} | {change} |")
         lines.append("")
     return "\n".join(lines)

@@ -27,6 +27,7 @@ from pipeline.diagnosis_groups import (
     load_diagnosis_groups,
 )
 from pipeline.read import decode
+from pipeline.vocabulary import QUARTER_PATTERN
 
 # The reference_series contract.
 REFERENCE_COLUMNS = {
@@ -75,8 +76,6 @@ NAV_MEASURES = {
 # Cells NAV prints instead of a number in a wide table.
 NAV_MISSING = frozenset({"..", ":", "*", "-"})
 
-_QUARTER = re.compile(r"^\d{4}K[1-4]$")
-
 
 class ReferenceFormatError(ValueError):
     """A reference file is not in the format its reader expects."""
@@ -118,7 +117,7 @@ def read_ssb_table(path: Path) -> pd.DataFrame:
     )
     raw = raw[keep]
     quarter = raw["kvartal"].str.strip()
-    bad_quarter = ~quarter.str.match(_QUARTER)
+    bad_quarter = ~quarter.str.match(QUARTER_PATTERN)
     if bad_quarter.any():
         raise ReferenceFormatError(
             f"{path.name}: kvartalet «{quarter[bad_quarter].iloc[0]}» er ikke på formen ÅÅÅÅKn."

@@ -24,7 +24,6 @@ import fnmatch
 import hashlib
 import io
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,11 +108,7 @@ def minimise_export(
     data = text.encode(encoding)
     new_digest = hashlib.sha256(data).hexdigest()
     archive.record_minimised(raw_dir, digest, new_digest, path.relative_to(raw_dir).as_posix())
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.min")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, filemodes.PRIVATE_FILE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    filemodes.replace(tmp, path)
+    filemodes.write_bytes(path, data)
     return True
 
 

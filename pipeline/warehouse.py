@@ -9,7 +9,6 @@ run that fails half-way leaves the published state as it was.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -129,7 +128,7 @@ def publish(
     data_tests.check(internal_path)  # a build that breaks them is never published
     schema = schema or load_warehouse_schema()
     analytics_path = Path(analytics_path)
-    tmp_path = analytics_path.with_name(f".{analytics_path.name}.{os.getpid()}.new")
+    tmp_path = filemodes.temporary_path(analytics_path)
     # Leftovers of a run that was killed while publishing: never published, safe to remove.
     for stale in analytics_path.parent.glob(f".{analytics_path.name}.*.new*"):
         stale.unlink(missing_ok=True)

@@ -31,7 +31,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from pipeline import deliver
 from pipeline.deliver import quarter_label, write_csv, write_deliverables
@@ -341,8 +341,8 @@ def test_long_mart_sheet_keeps_whole_levels_and_says_where_the_rest_is():
     first = deliver.sheet_rows(_scoped_table([("unit", 7)]), mart, spec)
     assert first[0].num_rows == 5 and first[1].startswith("Arket viser 5 av 7 rader (nivå: Enhet)")
 
-    workbook = deliver.Workbook()
-    deliver._write_mart_sheet(workbook.active, kept, mart, spec["value_labels"], note)
+    workbook = Workbook()
+    deliver.write_mart_sheet(workbook.active, kept, mart, spec["value_labels"], note)
     sheet = workbook.active
     assert sheet["A1"].value == note
     assert [c.value for c in sheet[2]] == ["Nivå", "Kode", "lost_workdays"]

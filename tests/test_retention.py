@@ -122,9 +122,7 @@ def files_holding(folder, values: set[str]) -> dict[str, set[str]]:
     for path in folder.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
-            hits = {
-                v for v in values if v.encode("utf-8") in data or v.encode("cp1252") in data
-            }
+            hits = {v for v in values if v.encode("utf-8") in data or v.encode("cp1252") in data}
             if hits:
                 found[str(path.relative_to(folder))] = hits
     return found

@@ -102,7 +102,7 @@ def test_mart_sheet_keeps_formula_like_text_as_text(tmp_path):
         }
     )
     workbook = Workbook()
-    deliver._write_mart_sheet(workbook.active, table, {"columns": {"name": "Navn"}}, {})
+    deliver.write_mart_sheet(workbook.active, table, {"columns": {"name": "Navn"}}, {})
     workbook.save(tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx").active
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
@@ -139,7 +139,7 @@ def test_mart_sheet_stores_the_published_decimal_not_a_binary_neighbour(tmp_path
         }
     )
     workbook = Workbook()
-    deliver._write_mart_sheet(workbook.active, table, {"columns": {}}, {})
+    deliver.write_mart_sheet(workbook.active, table, {"columns": {}}, {})
     workbook.save(tmp_path / "n.xlsx")
     sheet = load_workbook(tmp_path / "n.xlsx").active
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
@@ -374,3 +374,21 @@ def test_a_deleted_key_is_said_in_the_nights_result(hostile_night):
         second.warnings[0].startswith("Pseudonymiseringsnøkkelen (")
         and "er borte" in (second.warnings[0])
     )
+
+
+def test_a_failed_atomic_write_leaves_neither_half_a_file_nor_its_temporary(tmp_path, monkeypatch):
+    """filemodes.write_bytes is the one write-then-rename: when the write fails after the
+    temporary file exists (here the rename itself), the target keeps its old content and no
+    temporary file stays behind."""
+    target = tmp_path / "last_run.json"
+    filemodes.write_text(target, "old\n")
+
+    def full_disk(tmp, target, shared=False):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(filemodes, "replace", full_disk)
+    with pytest.raises(OSError):
+        filemodes.write_bytes(target, b"new\n")
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last_run.json"]
+    assert filemodes.temporary_path(target).name == f".last_run.json.{os.getpid()}.new"
