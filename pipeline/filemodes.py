@@ -15,8 +15,11 @@ files get their mode and group on the temporary file, before the rename that mak
 
 from __future__ import annotations
 
+import fcntl
 import grp
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import UserError
@@ -115,3 +118,16 @@ def write_bytes(path: Path, data: bytes, shared: bool = False) -> Path:
 def write_text(path: Path, text: str, shared: bool = False) -> Path:
     """write_bytes for a text, in UTF-8 (encoded before anything is written)."""
     return write_bytes(path, text.encode("utf-8"), shared)
+
+
+@contextmanager
+def exclusive_lock(lock_path: Path, busy_message: str) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` for the block; while another process holds it, stop at
+    once with `busy_message` (one sentence for the user). The operating system releases the lock
+    when the process ends, however it ends, so a killed run never leaves it taken."""
+    with open(lock_path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(busy_message) from None
+        yield

@@ -20,7 +20,6 @@ Logs go to the "sickleave" logger: on stderr in a plain run, into the run's log 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from typing import Any
 from pipeline import (
     archive,
     discovery,
+    filemodes,
     history,
     intake,
     night_report,
@@ -120,18 +120,12 @@ def one_night_at_a_time(warehouse_dir: Path) -> Iterator[None]:
     warehouse would otherwise build into the same private files and publish one's database with
     the other's reports. The operating system releases the lock when the process ends, however.
     """
-    handle = open(Path(warehouse_dir) / LOCK_FILE, "a")  # noqa: SIM115 - closed below
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(
-                f"En annen kjøring bruker allerede {warehouse_dir}; vent til den er ferdig og "
-                "prøv igjen (bare én kjøring om gangen per database)."
-            ) from None
+    with filemodes.exclusive_lock(
+        Path(warehouse_dir) / LOCK_FILE,
+        f"En annen kjøring bruker allerede {warehouse_dir}; vent til den er ferdig og prøv igjen "
+        "(bare én kjøring om gangen per database).",
+    ):
         yield
-    finally:
-        handle.close()
 
 
 def run_night(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline import filemodes
 from pipeline.deliver.model import present
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
@@ -55,19 +55,11 @@ def _layout(directory: Path, quarter: str, spec: dict, marts: dict[str, pa.Table
 @contextmanager
 def _exclusive(out_dir: Path) -> Iterator[None]:
     """One writer at a time per output directory (the nightly run and a manual report)."""
-    lock_path = out_dir.parent / f".{out_dir.name}.lock"
-    with open(lock_path, "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(
-                f"Rapportene i {out_dir} lages allerede av en annen kjøring; prøv igjen når den "
-                "er ferdig."
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with filemodes.exclusive_lock(
+        out_dir.parent / f".{out_dir.name}.lock",
+        f"Rapportene i {out_dir} lages allerede av en annen kjøring; prøv igjen når den er ferdig.",
+    ):
+        yield
 
 
 def _recover(out_dir: Path) -> None:
