@@ -9,14 +9,18 @@ cannot cross tasks). Retries only where a retry can help: a database file briefl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import signal
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 
 from flows.alerts import alert_failed_run
 from flows.artifacts import create_night_artifacts
+from pipeline.cli_help import signals_received
 from pipeline.night import NightlySummary, run_night
 
 __all__ = ["NightlySummary", "nightly"]
@@ -50,11 +54,30 @@ STAGE_OPTIONS = {
 }
 
 
+def signals_stay_signals(fn):
+    """A signal that lands while DuckDB runs a query comes back as DuckDB's «Query interrupted»
+    error, which Prefect would log as a failure with a traceback and which would leave Prefect's
+    SIGTERM handling (stop the run, hand the signal on) undone: raise the signal again instead."""
+
+    @functools.wraps(fn)
+    def step(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if "Query interrupted" not in str(exc):
+                raise
+            if signal.SIGINT in signals_received():
+                raise KeyboardInterrupt() from exc
+            raise TerminationSignal(signal=signal.SIGTERM) from exc
+
+    return step
+
+
 def as_task(stage: str, fn, *args, label: str | None = None, **kwargs):
     """The stage hook: run one step of the night as a Prefect task."""
     run_name = label or stage
     step = task(
-        fn,
+        signals_stay_signals(fn),
         name=stage,
         task_run_name=lambda: run_name,  # a callable: file names may hold braces
         cache_policy=NO_CACHE,

@@ -62,7 +62,7 @@ def build_internal(
                 con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
             )
             create_staging(con, frames)
-            crash_point("loading")
+            crash_point("loading", con)
             # NAV's scopes are checked against the organisation as staged (the newest snapshot).
             nav, scope_findings = drop_unknown_scopes(
                 frames.get("stg_nav_diagnosis", empty_staging_frame()),

@@ -223,12 +223,10 @@ def report_failure(exc: BaseException, argv: list[str]) -> int:
         return 2
     if isinstance(exc, typer.Exit):
         return exc.exit_code
-    terminated = bool(_signals) or type(exc).__name__ == "TerminationSignal"
-    # Ctrl-C while DuckDB was calling back into Python arrives wrapped in a DuckDB error.
-    wrapped = isinstance(exc.__context__, KeyboardInterrupt) or "KeyboardInterrupt" in str(exc)
-    if terminated or wrapped or isinstance(exc, (KeyboardInterrupt, typer.Abort)):
+    interrupted = _interruption_code(exc)
+    if interrupted:
         _say("Avbrutt.")
-        return 143 if terminated else 130
+        return interrupted
     if isinstance(exc, _user_errors()):
         _say(f"Feil: {exc}")
         return 2
@@ -247,6 +245,35 @@ def report_failure(exc: BaseException, argv: list[str]) -> int:
         return 3
     _print_traceback(exc)
     return 1
+
+
+def _interruption_code(exc: BaseException) -> int | None:
+    """143 for a SIGTERM, 130 for Ctrl-C, None when the command was not interrupted."""
+    # A signal that arrives while DuckDB runs a query interrupts the query, and DuckDB raises
+    # its own error in place of the handler's exception. Inside a Prefect flow, Prefect's own
+    # SIGTERM handler is installed, so that error is all that is left of a SIGTERM.
+    interrupted_query = any("Query interrupted" in str(e) for e in _chain(exc))
+    terminated = (
+        signal.SIGTERM in _signals
+        or type(exc).__name__ == "TerminationSignal"
+        or (interrupted_query and signal.SIGINT not in _signals)
+    )
+    # Ctrl-C while DuckDB was calling back into Python arrives wrapped in a DuckDB error.
+    wrapped = isinstance(exc.__context__, KeyboardInterrupt) or "KeyboardInterrupt" in str(exc)
+    if terminated:
+        return 143
+    if wrapped or interrupted_query or isinstance(exc, (KeyboardInterrupt, typer.Abort)):
+        return 130
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and the ones it was raised from or during, each once."""
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
 
 
 def _user_errors() -> tuple:
@@ -268,14 +295,19 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so every `finally` and Prefect's crash handling runs."""
 
 
-_signals: list[int] = []  # SIGTERM received: the command framework reports it as Ctrl-C (130)
+_signals: list[int] = []  # the signals received (the command framework reports both as 130)
+
+
+def signals_received() -> list[int]:
+    """The signals this command has received so far (SIGTERM, SIGINT)."""
+    return list(_signals)
 
 
 def exit_code(code: int) -> int:
     """The exit code for a code the command framework returned (it turns an interrupt into 130)."""
     if code == 130:
         _say("Avbrutt.")
-        return 143 if _signals else 130
+        return 143 if signal.SIGTERM in _signals else 130
     return code
 
 
@@ -298,8 +330,14 @@ def _on_alarm(signum, frame) -> None:
     os._exit(143)
 
 
+def _on_sigint(signum, frame) -> None:
+    _signals.append(signum)  # recorded, so a query it interrupted is not taken for a SIGTERM
+    raise KeyboardInterrupt()
+
+
 def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, _on_sigint)
 
 
 class NorwegianLevels(logging.Formatter):
