@@ -60,6 +60,8 @@ def configure_prefect_environment() -> None:
         "PREFECT_LOGGING_TO_API_ENABLED": "true",
         # The night logs to the "sickleave" logger (pipeline.night): into the flow run's log.
         "PREFECT_LOGGING_EXTRA_LOGGERS": "sickleave",
+        # The same logger outside a flow run (the in-process night) logs locally only.
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
