@@ -1,7 +1,7 @@
 """The nightly flow: the night's sequence (pipeline.night.run_night) as a Prefect flow.
 
 Each step of the night becomes a task through the stage hook, so the Prefect UI shows one task per
-input file, then load-and-transform, publish and deliver, with the night's log and artifacts.
+input file, then load, transform, publish and deliver, with the night's log and artifacts.
 Tasks take and return paths and plain data, never database connections (a DuckDB connection
 cannot cross tasks). Retries only where a retry can help: a database file briefly locked.
 """
@@ -41,7 +41,12 @@ def retry_only_when_locked(task, task_run, state) -> bool:
 
 # Prefect options per stage of the night; every stage is a task named after it.
 STAGE_OPTIONS = {
-    "load-transform": {
+    "load": {
+        "retries": 2,
+        "retry_delay_seconds": [5, 30],
+        "retry_condition_fn": retry_only_when_locked,
+    },
+    "transform": {
         "retries": 2,
         "retry_delay_seconds": [5, 30],
         "retry_condition_fn": retry_only_when_locked,

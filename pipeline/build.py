@@ -35,25 +35,30 @@ from pipeline.warehouse import (
 )
 
 
-def build_internal(
+def building_path(ctx: RunContext) -> Path:
+    """The private file the night builds its warehouse in; moved into place when it is whole."""
+    return ctx.internal_path.with_name(f".{INTERNAL_DB}.building")
+
+
+def load_warehouse(
     ctx: RunContext,
     profile: Profile,
     frames: dict[str, pd.DataFrame],
     plan: Plan | None = None,
     measure: Measure = unmeasured,
-) -> Path:
-    """Build the person-level warehouse in a private file, then move it into place.
+) -> list[Finding]:
+    """Load: the run's parameters and every input table into a new private database file.
 
     frames holds the Agresso staging frames and, when there are such inputs, the NAV diagnosis
     staging frame ('stg_nav_diagnosis'), the reference series ('reference_series') and the manual
-    measurements ('manual_measurements'). With a plan, indicator_status and plan_report are built.
-    measure wraps the load part (parameters and staging tables) and the transform part (SQL).
+    measurements ('manual_measurements'). Returns the findings made while loading (NAV scopes
+    the organisation does not know), for the transform to record beside its own.
     """
     if "stg_absences" not in frames or "stg_employments" not in frames:
         raise no_agresso_files(ctx.raw_dir)
     first_year = min(frames["stg_absences"]["from_date"].min().year, ctx.as_of.year)
     check_report_window(frames["stg_absences"]["from_date"], ctx.as_of)
-    tmp = ctx.internal_path.with_name(f".{INTERNAL_DB}.building")
+    tmp = building_path(ctx)
     tmp.unlink(missing_ok=True)
     con = connect(tmp)
     try:
@@ -70,10 +75,6 @@ def build_internal(
                 profile,
             )
             load_nav_staging(con, nav)
-        with measure("transform"):
-            transform(con)
-            add_quality_findings(con, scope_findings)
-            build_diagnosis_marts(con)
             references = frames.get("reference_series", empty_reference_frame())
             con.register("reference_frame", references)
             con.execute("CREATE OR REPLACE TABLE reference_series AS SELECT * FROM reference_frame")
@@ -82,6 +83,28 @@ def build_internal(
                 load_manual_measurements(
                     con, frames.get("manual_measurements", empty_manual_frame())
                 )
+            con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return scope_findings
+
+
+def transform_warehouse(
+    ctx: RunContext,
+    plan: Plan | None = None,
+    load_findings: list[Finding] = (),
+    measure: Measure = unmeasured,
+) -> Path:
+    """Transform: every computation (the SQL project) on the loaded file, then move the whole
+    warehouse into place. With a plan, indicator_status and plan_report are built."""
+    tmp = building_path(ctx)
+    con = connect(tmp)
+    try:
+        with measure("transform"):
+            transform(con)
+            add_quality_findings(con, list(load_findings))
+            build_diagnosis_marts(con)
+            if plan is not None:
                 as_of_quarter = f"{ctx.as_of.year}K{(ctx.as_of.month - 1) // 3 + 1}"
                 evaluate_indicators(con, plan, as_of_quarter, ctx.mask_threshold)
             con.execute("CHECKPOINT")
@@ -89,6 +112,19 @@ def build_internal(
         con.close()
     filemodes.replace(tmp, ctx.internal_path)
     return ctx.internal_path
+
+
+def build_internal(
+    ctx: RunContext,
+    profile: Profile,
+    frames: dict[str, pd.DataFrame],
+    plan: Plan | None = None,
+    measure: Measure = unmeasured,
+) -> Path:
+    """Load, then transform: the person-level warehouse from the staging frames, in one call
+    (the tests' and the benchmark's way; the night calls the two stages one by one)."""
+    findings = load_warehouse(ctx, profile, frames, plan, measure)
+    return transform_warehouse(ctx, plan, findings, measure)
 
 
 def add_quality_findings(con: duckdb.DuckDBPyConnection, findings: list[Finding]) -> None:

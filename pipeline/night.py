@@ -9,9 +9,9 @@ Everything that runs the night calls `run_night`: the command line in-process, t
 - `measure(stage)` is a context manager around the parts of a step
   (pipeline.run_context.Measure): the benchmark times and weighs each stage with it.
 
-Stages as the README names them, as far as the steps allow today: each Agresso file is read,
-validated and protected in one step ("read", per file; `measure` splits the three), and the
-person-level warehouse is loaded and transformed in one private database file ("load-transform").
+The stages, as the README names them: read, validate and protect run per file, one step per
+Agresso file ("read": the file is held in memory only until its person identifiers are replaced;
+`measure` times the three apart); then load, transform, publish and deliver, one step each.
 
 Logs go to the "sickleave" logger: on stderr in a plain run, into the run's log under Prefect
 (PREFECT_LOGGING_EXTRA_LOGGERS, pipeline.settings).
@@ -49,12 +49,13 @@ from pipeline.profile import load_profile
 from pipeline.settings import Settings
 from pipeline.stages import (
     deliver,
-    load_and_transform,
+    load,
     publish,
     read_file,
     read_manual,
     read_nav,
     read_references,
+    transform,
 )
 
 log = logging.getLogger("sickleave.night")
@@ -203,16 +204,11 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key)
     loaded, extra, findings = _read_inputs(
         ctx, profile, plan_path, fingerprint, on_stage, measure, night_key.key
     )
+    load_findings = on_stage(
+        "load", load, ctx, profile, plan_path, loaded, extra, measure, label="last inn"
+    )
     quality = on_stage(
-        "load-transform",
-        load_and_transform,
-        ctx,
-        profile,
-        plan_path,
-        loaded,
-        extra,
-        measure,
-        label="last inn og beregn",
+        "transform", transform, ctx, plan_path, load_findings, measure, label="beregn"
     )
     findings += quality
     with measure("publish"):

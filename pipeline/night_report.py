@@ -164,23 +164,34 @@ def summary_markdown(
             f"**{SAMPLE_NOTICE}**: inndataene er eksempelkommunen fra `sickleave generate`.",
             "",
         ]
-    if skipped:
-        since = ""
-        if previous_run:
-            since = (
-                f" (kjøring {previous_run.get('run_id', '?')}, "
-                f"{str(previous_run.get('finished_at', '?'))[:16].replace('T', ' ')})"
-            )
-        lines += [
-            f"**Ingen endringer** i inndata siden forrige publisering{since}: ingenting er lest "
-            "inn eller beregnet på nytt, og de publiserte tallene er uendret. "
-            "Kjør `sickleave run --force` for å beregne likevel.",
-            "",
-        ]
-    else:
-        lines += [f"**Ny beregning** (kjøring {run_id}, beregnet per {as_of}).", ""]
+    lines += _status_lines(run_id, as_of, skipped, previous_run)
+    lines += _count_lines(files_read, rejected, rows_loaded, findings)
+    lines += _rejected_lines(rejected) + _finding_lines(findings)
+    if current:
+        lines += _headline_lines(current, previous)
+    return "\n".join(lines)
+
+
+def _status_lines(run_id, as_of, skipped, previous_run) -> list[str]:
+    if not skipped:
+        return [f"**Ny beregning** (kjøring {run_id}, beregnet per {as_of}).", ""]
+    since = ""
+    if previous_run:
+        since = (
+            f" (kjøring {previous_run.get('run_id', '?')}, "
+            f"{str(previous_run.get('finished_at', '?'))[:16].replace('T', ' ')})"
+        )
+    return [
+        f"**Ingen endringer** i inndata siden forrige publisering{since}: ingenting er lest "
+        "inn eller beregnet på nytt, og de publiserte tallene er uendret. "
+        "Kjør `sickleave run --force` for å beregne likevel.",
+        "",
+    ]
+
+
+def _count_lines(files_read, rejected, rows_loaded, findings) -> list[str]:
     errors = sum(1 for f in findings if f.severity == ERROR)
-    lines += [
+    return [
         "| | Antall |",
         "|---|---:|",
         f"| Filer lest | {files_read} |",
@@ -189,35 +200,52 @@ def summary_markdown(
         f"| Funn (feil) | {len(findings)} ({errors}) |",
         "",
     ]
-    if rejected:
-        lines += ["## Avviste filer (ikke med i tallene)", ""]
-        lines += [f"- `{name}`: {reason}" for name, reason in rejected]
-        lines += ["", "Rett filen og legg den i inndatamappen igjen; neste natt leses den inn.", ""]
-    if findings:
-        lines += ["## Funn per regel", "", "| Regel | Alvorlighet | Antall |", "|---|---|---:|"]
-        counts = Counter((f.rule, f.severity) for f in findings)
-        for (rule, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"| {rule} | {'feil' if severity == ERROR else 'advarsel'} | {n} |")
-        lines += ["", "Detaljer (fil, linje, kolonne, årsak) i tabellen `validation_findings`.", ""]
-    if current:
-        state = "helt kvartal" if current["is_complete"] else "ufullstendig kvartal"
-        lines += [
-            f"## Sykefravær {current['quarter']} ({state}) mot forrige publisering",
-            "",
-            "| Nivå | Navn | Forrige | Nå | Endring (prosentpoeng) |",
-            "|---|---|---:|---:|---:|",
-        ]
-        for c in headline_changes(current, previous):
-            old = NO_DATA_TEXT
-            if c["previous"] is not None:
-                old = f"{norwegian_number(Decimal(c['previous']))} %"
-            if c["previous"] is not None and c["previous_quarter"] != current["quarter"]:
-                old += f" ({c['previous_quarter']})"
-            now = MASKED_TEXT if c["is_masked"] else NO_DATA_TEXT
-            if c["current"] is not None:
-                now = f"{norwegian_number(Decimal(c['current']))} %"
-            level = LEVEL_NAMES.get(c["scope_level"], c["scope_level"])
-            change = signed_number(c["change"])
-            lines.append(f"| {level} | {c['scope_name']} | {old} | {now} | {change} |")
-        lines.append("")
-    return "\n".join(lines)
+
+
+def _rejected_lines(rejected: list[tuple[str, str]]) -> list[str]:
+    if not rejected:
+        return []
+    lines = ["## Avviste filer (ikke med i tallene)", ""]
+    lines += [f"- `{name}`: {reason}" for name, reason in rejected]
+    return lines + [
+        "",
+        "Rett filen og legg den i inndatamappen igjen; neste natt leses den inn.",
+        "",
+    ]
+
+
+def _finding_lines(findings: list[Finding]) -> list[str]:
+    if not findings:
+        return []
+    lines = ["## Funn per regel", "", "| Regel | Alvorlighet | Antall |", "|---|---|---:|"]
+    counts = Counter((f.rule, f.severity) for f in findings)
+    for (rule, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"| {rule} | {'feil' if severity == ERROR else 'advarsel'} | {n} |")
+    return lines + [
+        "",
+        "Detaljer (fil, linje, kolonne, årsak) i tabellen `validation_findings`.",
+        "",
+    ]
+
+
+def _headline_lines(current: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    state = "helt kvartal" if current["is_complete"] else "ufullstendig kvartal"
+    lines = [
+        f"## Sykefravær {current['quarter']} ({state}) mot forrige publisering",
+        "",
+        "| Nivå | Navn | Forrige | Nå | Endring (prosentpoeng) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for c in headline_changes(current, previous):
+        old = NO_DATA_TEXT
+        if c["previous"] is not None:
+            old = f"{norwegian_number(Decimal(c['previous']))} %"
+        if c["previous"] is not None and c["previous_quarter"] != current["quarter"]:
+            old += f" ({c['previous_quarter']})"
+        now = MASKED_TEXT if c["is_masked"] else NO_DATA_TEXT
+        if c["current"] is not None:
+            now = f"{norwegian_number(Decimal(c['current']))} %"
+        level = LEVEL_NAMES.get(c["scope_level"], c["scope_level"])
+        change = signed_number(c["change"])
+        lines.append(f"| {level} | {c['scope_name']} | {old} | {now} | {change} |")
+    return lines + [""]

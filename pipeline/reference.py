@@ -145,6 +145,62 @@ def read_ssb_table(path: Path) -> pd.DataFrame:
 # --- NAV, wide tables as printed on nav.no -------------------------------------------------------
 
 
+class _DigitGroups:
+    """The ways one row's tokens can be cut into numbers (see split_digit_groups)."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.n = len(tokens)
+
+    def can_start(self, i: int) -> bool:
+        token = self.tokens[i]
+        return token in NAV_MISSING or token == "0" or not token.startswith("0")
+
+    def continues(self, i: int) -> bool:
+        return len(self.tokens[i]) == 3 and self.tokens[i] not in NAV_MISSING
+
+    def part_ok(self, i: int, length: int) -> bool:
+        """Can tokens i .. i+length-1 be one number (or one missing marker)?"""
+        if i + length > self.n or not self.can_start(i):
+            return False
+        if length == 1:
+            return True
+        head = self.tokens[i]
+        return (
+            head not in NAV_MISSING
+            and len(head) <= 3
+            and all(self.continues(j) for j in range(i + 1, i + length))
+        )
+
+    def splits(self, count: int, lo: int, hi: int) -> tuple[int, list[int] | None]:
+        """How many cuts into `count` numbers of lo..hi groups each exist, and the cut (group
+        counts) when there is exactly one."""
+
+        @cache
+        def ways(i: int, k: int) -> int:
+            if k == 0:
+                return 1 if i == self.n else 0
+            return sum(ways(i + m, k - 1) for m in range(lo, hi + 1) if self.part_ok(i, m))
+
+        total = ways(0, count)
+        if total != 1:
+            return total, None
+        lengths, i = [], 0
+        for k in range(count, 0, -1):
+            m = next(m for m in range(lo, hi + 1) if self.part_ok(i, m) and ways(i + m, k - 1))
+            lengths.append(m)
+            i += m
+        return 1, lengths
+
+    def values(self, lengths: list[int]) -> list[int | None]:
+        values, i = [], 0
+        for m in lengths:
+            part = self.tokens[i : i + m]
+            values.append(None if part[0] in NAV_MISSING else int("".join(part)))
+            i += m
+        return values
+
+
 def split_digit_groups(tokens: list[str], count: int) -> list[int | None]:
     """Split NAV's space-grouped numbers ("5 181 801 5 249 207" as tokens) into `count` numbers.
 
@@ -155,58 +211,16 @@ def split_digit_groups(tokens: list[str], count: int) -> list[int | None]:
     leaves more than one split, or none, the row is ambiguous and ValueError says so.
     NAV's missing markers (.., :, *, -) stand alone and give None.
     """
-    n = len(tokens)
     for token in tokens:
         if token not in NAV_MISSING and not token.isdigit():
             raise ValueError(f"«{token}» er verken et tall eller et tegn for manglende tall.")
-
-    def can_start(i: int) -> bool:
-        t = tokens[i]
-        return t in NAV_MISSING or t == "0" or not t.startswith("0")
-
-    def continues(i: int) -> bool:
-        return len(tokens[i]) == 3 and tokens[i] not in NAV_MISSING
-
-    def part_ok(i: int, length: int) -> bool:
-        if i + length > n or not can_start(i):
-            return False
-        if length == 1:
-            return True
-        head = tokens[i]
-        return (
-            head not in NAV_MISSING
-            and len(head) <= 3
-            and all(continues(j) for j in range(i + 1, i + length))
-        )
-
-    def splits(lo: int, hi: int) -> tuple[int, list[int] | None]:
-        @cache
-        def ways(i: int, k: int) -> int:
-            if k == 0:
-                return 1 if i == n else 0
-            return sum(ways(i + m, k - 1) for m in range(lo, hi + 1) if part_ok(i, m))
-
-        total = ways(0, count)
-        if total != 1:
-            return total, None
-        lengths, i = [], 0
-        for k in range(count, 0, -1):
-            m = next(m for m in range(lo, hi + 1) if part_ok(i, m) and ways(i + m, k - 1))
-            lengths.append(m)
-            i += m
-        return 1, lengths
-
+    groups = _DigitGroups(tokens)
+    n = len(tokens)
     for spread in range(n):
-        found = [splits(lo, lo + spread) for lo in range(1, n - spread + 1)]
+        found = [groups.splits(count, lo, lo + spread) for lo in range(1, n - spread + 1)]
         total = sum(ways for ways, _ in found)
         if total == 1:
-            lengths = next(lengths for ways, lengths in found if ways == 1)
-            values, i = [], 0
-            for m in lengths:
-                part = tokens[i : i + m]
-                values.append(None if part[0] in NAV_MISSING else int("".join(part)))
-                i += m
-            return values
+            return groups.values(next(lengths for ways, lengths in found if ways == 1))
         if total > 1:
             raise ValueError(
                 f"Tallene kan deles i {count} tall på {total} like rimelige måter; skriv dem uten "

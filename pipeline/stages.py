@@ -1,6 +1,6 @@
-"""The stages the night calls, each a Prefect task under the flow: read one file, read NAV's,
-SSB's and the manual inputs, load and transform, publish, deliver (pipeline.night runs them in
-order).
+"""The stages the night calls, each a Prefect task under the flow: read (with validate and
+protect) one file, read NAV's, SSB's and the manual inputs, load, transform, publish, deliver
+(pipeline.night runs them in order).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def read_manual(raw_dir: Path, plan_path: Path, profile) -> tuple:
     return frame, findings
 
 
-def load_and_transform(
+def load(
     ctx: run_context.RunContext,
     profile,
     plan_path: Path | None,
@@ -106,8 +106,8 @@ def load_and_transform(
     extra_frames: dict,
     measure: run_context.Measure = run_context.unmeasured,
 ) -> list[Finding]:
-    """Stage the good rows (the replacement rule), build the person-level warehouse in its
-    private file and return the data-quality findings of the transform."""
+    """Stage the good rows (the replacement rule) and load them, with NAV's, SSB's and the manual
+    inputs, into the night's private database file. Returns the findings made while loading."""
     started = time.perf_counter()
     by_source: dict[str, list[run_context.LoadedFile]] = {}
     for lf in loaded:
@@ -115,12 +115,30 @@ def load_and_transform(
     with measure("load"):
         frames = {**staging.staging_frames(by_source, profile), **extra_frames}
     plan = load_plan(plan_path) if plan_path else None
-    build.build_internal(ctx, profile, frames, plan, measure=measure)
+    findings = build.load_warehouse(ctx, profile, frames, plan, measure=measure)
+    log.info(
+        "lastet inn: %s rader i staging på %.2f s",
+        {k: len(v) for k, v in frames.items()},
+        time.perf_counter() - started,
+    )
+    return findings
+
+
+def transform(
+    ctx: run_context.RunContext,
+    plan_path: Path | None,
+    load_findings: list[Finding],
+    measure: run_context.Measure = run_context.unmeasured,
+) -> list[Finding]:
+    """Compute the person-level warehouse (the SQL project) and return the data-quality findings
+    of the load and the transform."""
+    started = time.perf_counter()
+    plan = load_plan(plan_path) if plan_path else None
+    build.transform_warehouse(ctx, plan, load_findings, measure=measure)
     with measure("transform"):
         quality = publishing.quality_findings(ctx)
     log.info(
-        "databasen er bygd: %s rader i staging, %d datakvalitetsfunn på %.2f s",
-        {k: len(v) for k, v in frames.items()},
+        "databasen er bygd: %d datakvalitetsfunn på %.2f s",
         len(quality),
         time.perf_counter() - started,
     )
