@@ -11,6 +11,7 @@ from pipeline.alerts import (  # noqa: F401 - the alert functions, for callers o
     run_link,
     send_alert,
 )
+from pipeline.settings import Settings
 
 
 def _state_error(state) -> BaseException | None:
@@ -23,4 +24,6 @@ def _state_error(state) -> BaseException | None:
 
 def alert_failed_run(flow, flow_run, state) -> None:
     """Prefect hook (on_failure, on_crashed): tell the operators the night failed."""
-    alert_failed_night(flow_run.name, _state_error(state), run_link(flow_run.id))
+    # A hook is an entry point of its own: the settings are read here, once.
+    urls = Settings().alert_url_list
+    alert_failed_night(urls, flow_run.name, _state_error(state), run_link(flow_run.id))

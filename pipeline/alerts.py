@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 from pipeline.errors import FileRejected, UserError
 from pipeline.profile import ProfileError
-from pipeline.settings import Settings
 
 logger = logging.getLogger("sickleave.alerts")
 
@@ -111,9 +110,10 @@ def rejected_files_message(
     return title, "\n".join(body)
 
 
-def alert_failed_run(run_name: str, error: BaseException | None, link: str | None = None) -> None:
-    """Tell the operators the night failed (when alerts are configured)."""
-    urls = Settings().alert_url_list
+def alert_failed_run(
+    urls: Sequence[str], run_name: str, error: BaseException | None, link: str | None = None
+) -> None:
+    """Tell the operators the night failed (when alerts are configured: urls not empty)."""
     if not urls:
         return
     title, body = failed_run_message(run_name, dt.datetime.now().astimezone(), error, link)
@@ -130,9 +130,10 @@ def night_warnings_message(
     return "Sykefravær: advarsel fra nattkjøringen", "\n".join(body)
 
 
-def alert_night_warnings(as_of: dt.date, run_id: str, warnings: list[str]) -> bool:
+def alert_night_warnings(
+    urls: Sequence[str], as_of: dt.date, run_id: str, warnings: list[str]
+) -> bool:
     """Send the night's warnings when there are any and alerts are configured."""
-    urls = Settings().alert_url_list
     if not warnings or not urls:
         return False
     title, body = night_warnings_message(as_of, run_id, warnings, run_link())
@@ -143,10 +144,13 @@ def alert_night_warnings(as_of: dt.date, run_id: str, warnings: list[str]) -> bo
 
 
 def alert_rejected_files(
-    as_of: dt.date, run_id: str, rejected: list[tuple[str, str]], files_read: int
+    urls: Sequence[str],
+    as_of: dt.date,
+    run_id: str,
+    rejected: list[tuple[str, str]],
+    files_read: int,
 ) -> bool:
     """Send the rejected-files alert when files were rejected and alerts are configured."""
-    urls = Settings().alert_url_list
     if not rejected or not urls:
         return False
     title, body = rejected_files_message(as_of, run_id, rejected, files_read, run_link())

@@ -97,7 +97,7 @@ def _run_night(
 
         summary = nightly(**arguments)
     else:
-        summary = _run_in_process(arguments)
+        summary = _run_in_process(arguments, settings)
     from pipeline.headline import print_headline
 
     if summary.skipped:
@@ -108,7 +108,7 @@ def _run_night(
     print_headline(summary)
 
 
-def _run_in_process(arguments: dict):
+def _run_in_process(arguments: dict, settings: Settings):
     """The night in this process, its log on stderr; a failure alerts as the flow's would."""
     quiet_libraries()
     from pipeline.cli_help import log_to_stderr
@@ -117,11 +117,12 @@ def _run_in_process(arguments: dict):
     from pipeline.night import run_night
 
     try:
-        return run_night(**arguments)
+        return run_night(**arguments, settings=settings)
     except Exception as exc:
         from pipeline.alerts import alert_failed_run
 
-        alert_failed_run(f"sickleave (per {arguments['as_of'] or dt.date.today():%d.%m.%Y})", exc)
+        run_name = f"sickleave (per {arguments['as_of'] or dt.date.today():%d.%m.%Y})"
+        alert_failed_run(settings.alert_url_list, run_name, exc)
         raise
 
 

@@ -178,7 +178,7 @@ def run_night(
         )
         previous_run = fp.read_last_run(ctx.warehouse_dir)
         # Before the quiet-night check: a lost key is said on every night until one publishes.
-        night_key = open_night_key(ctx.warehouse_dir)
+        night_key = open_night_key(ctx.warehouse_dir, settings)
         warnings = [night_key.warning] if night_key.warning else []
         for warning in warnings:
             log.warning(warning)
@@ -186,14 +186,14 @@ def run_night(
         if not force and unchanged_since_last_run(ctx, fingerprint):
             summary = NightlySummary(ctx.run_id, ctx.as_of, ctx.analytics_path, 0, 0, 0, 0, 0, True)
             summary.warnings = warnings
-            finish_night(ctx, summary, [], [], previous_run, artifacts)
+            finish_night(ctx, summary, [], [], previous_run, settings, artifacts)
             return summary
         summary, loaded, findings = _compute(
             ctx, profile, plan_path, fingerprint, on_stage, measure, night_key
         )
         summary.warnings = warnings
         try:
-            finish_night(ctx, summary, loaded, findings, previous_run, artifacts)
+            finish_night(ctx, summary, loaded, findings, previous_run, settings, artifacts)
         except Exception as exc:
             raise AfterPublishFailed(ctx, exc, reports_done=True) from exc
         return summary
@@ -437,14 +437,21 @@ def record_publish(
 
 
 def finish_night(
-    ctx, summary, loaded: list, findings: list[Finding], previous_run: dict | None, artifacts=None
+    ctx,
+    summary,
+    loaded: list,
+    findings: list[Finding],
+    previous_run: dict | None,
+    settings: Settings,
+    artifacts=None,
 ) -> None:
     """The rejected-files alert for a night that published; the night's artifacts when a caller
     keeps them (the Prefect flow), for quiet nights too, against the publish before this night."""
     rejected = [(lf.path.name, lf.rejected_reason) for lf in loaded if lf.rejected_reason]
-    alert_night_warnings(ctx.as_of, ctx.run_id, summary.warnings)
+    urls = settings.alert_url_list
+    alert_night_warnings(urls, ctx.as_of, ctx.run_id, summary.warnings)
     if not summary.skipped:
-        alert_rejected_files(ctx.as_of, ctx.run_id, rejected, summary.files_read)
+        alert_rejected_files(urls, ctx.as_of, ctx.run_id, rejected, summary.files_read)
     if artifacts is None:
         return
     figures = (

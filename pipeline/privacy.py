@@ -23,6 +23,7 @@ import pandas as pd
 from pipeline import filemodes
 from pipeline.errors import UserError
 from pipeline.fingerprint import LAST_RUN_FILE
+from pipeline.settings import Settings
 from pipeline.warehouse import ANALYTICS_DB, INTERNAL_DB
 
 KEY_ENV = "SICKLEAVE_PSEUDONYM_KEY"
@@ -33,21 +34,16 @@ KEY_ID_FILE = "pseudonym_key.id"
 BUILT_FILES = (INTERNAL_DB, ANALYTICS_DB, LAST_RUN_FILE)
 
 
-def key_file_path() -> Path:
-    default = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "sickleave"
-    return Path(os.environ.get(KEY_FILE_ENV, default / "pseudonym.key"))
+def load_or_create_key(settings: Settings) -> bytes:
+    """The pseudonymisation key: from the settings, else the key file (created if absent)."""
+    return _load_or_create(settings)[0]
 
 
-def load_or_create_key() -> bytes:
-    """The pseudonymisation key: from the environment, else the key file (created if absent)."""
-    return _load_or_create()[0]
-
-
-def _load_or_create() -> tuple[bytes, bool]:
+def _load_or_create(settings: Settings) -> tuple[bytes, bool]:
     """The key and whether a new key file was created just now."""
-    if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV].encode("utf-8"), False
-    path = key_file_path()
+    if settings.pseudonym_key.get_secret_value():
+        return settings.pseudonym_key.get_secret_value().encode("utf-8"), False
+    path = settings.key_file
     try:
         if path.exists():
             key = path.read_text(encoding="ascii").strip()
@@ -97,9 +93,9 @@ class NightKey:
         )
 
 
-def open_night_key(warehouse_dir: Path) -> NightKey:
+def open_night_key(warehouse_dir: Path, settings: Settings) -> NightKey:
     """The key for a night on this warehouse, compared with the key it was built with before."""
-    key, created = _load_or_create()
+    key, created = _load_or_create(settings)
     current = key_id(key)
     warehouse_dir = Path(warehouse_dir)
     try:
@@ -109,7 +105,7 @@ def open_night_key(warehouse_dir: Path) -> NightKey:
     built_before = any((warehouse_dir / name).exists() for name in BUILT_FILES)
     # A warehouse from before the key id was recorded: a key file made just now is a lost one.
     replaced = recorded != current if recorded else created and built_before
-    source = KEY_ENV if os.environ.get(KEY_ENV) else str(key_file_path())
+    source = KEY_ENV if settings.pseudonym_key.get_secret_value() else str(settings.key_file)
     return NightKey(key, current, created, replaced, source)
 
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.profile import DEFAULT_PROFILE, PROJECT_ROOT
+
+
+def _config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
 
 
 class Settings(BaseSettings):
@@ -38,6 +42,10 @@ class Settings(BaseSettings):
     # file deleted (pipeline/retention.py). 90 days: a quarter's corrections have come by then;
     # 0 = at the next night.
     raw_retention_days: int = Field(default=90, ge=0)
+    # The pseudonymisation key itself (SICKLEAVE_PSEUDONYM_KEY), or else the file that holds it
+    # (SICKLEAVE_KEY_FILE; default ~/.config/sickleave/pseudonym.key, made on first use).
+    pseudonym_key: SecretStr = SecretStr("")
+    key_file: Path = Field(default_factory=lambda: _config_home() / "sickleave" / "pseudonym.key")
 
     @property
     def alert_url_list(self) -> list[str]:

