@@ -23,6 +23,7 @@ from pipeline.failpoints import crash_point
 from pipeline.profile import SCHEMAS_DIR, Profile
 
 WAREHOUSE_SCHEMA = SCHEMAS_DIR / "warehouse.yaml"
+DURATION_BANDS = SCHEMAS_DIR / "duration_bands.yaml"  # NAV's bands, the short/long split
 INTERNAL_DB = "internal.duckdb"
 ANALYTICS_DB = "analytics.duckdb"
 
@@ -86,6 +87,15 @@ def create_parameters(
         "SELECT CAST(holiday_date AS DATE) AS holiday_date, holiday_name FROM holidays_df"
     )
     con.unregister("holidays_df")
+    bands = pd.DataFrame(YAML(typ="safe").load(DURATION_BANDS.read_text(encoding="utf-8"))["bands"])
+    con.register("bands_df", bands)
+    con.execute(
+        "CREATE OR REPLACE TABLE stg_duration_bands AS SELECT CAST(code AS VARCHAR) AS code, "
+        "CAST(label AS VARCHAR) AS label, CAST(from_day AS INTEGER) AS from_day, "
+        "CAST(to_day AS INTEGER) AS to_day, CAST(is_long_term AS BOOLEAN) AS is_long_term "
+        "FROM bands_df"
+    )
+    con.unregister("bands_df")
 
 
 def transform(con: duckdb.DuckDBPyConnection) -> None:

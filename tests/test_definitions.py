@@ -5,6 +5,7 @@ Calendar facts used below (2014): Q1 has 63 working days (1 January is a holiday
 Monday 09.06 fall on weekdays; 17 May is a Saturday). 3 February 2014 is a Monday.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -195,6 +196,36 @@ def test_sixteen_days_is_short_term_and_seventeen_is_long_term(tmp_path):
         con.execute("SELECT duration_days, duration_band FROM core_case_durations").fetchall()
     )
     assert bands == {16: "B", 17: "C"}
+
+
+def test_every_duration_band_boundary_from_the_code_table(tmp_path):
+    # NAV's bands (schemas/duration_bands.yaml): A 1-7, B 8-16, C 17-56 (8 weeks), D 57-140
+    # (20 weeks), E 141-273 (39 weeks), F from 274 days. One person per duration, each spell from
+    # Monday 06.01.2014 through the day that makes the duration, e.g. 7 days: 06.01-12.01.
+    durations = [7, 8, 56, 57, 140, 141, 273, 274]
+    start = dt.date(2014, 1, 6)
+    con = build(
+        tmp_path,
+        [(f"p{d}", "U1", 100, *FULL_YEAR) for d in durations],
+        [
+            (f"p{d}", "SYK", f"{start:%Y-%m-%d}", f"{start + dt.timedelta(days=d - 1):%Y-%m-%d}")
+            + (None, None)
+            for d in durations
+        ],
+    )
+    rows = con.execute(
+        "SELECT duration_days, duration_band, is_long_term FROM core_case_durations ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        (7, "A", False),
+        (8, "B", False),
+        (56, "C", True),
+        (57, "D", True),
+        (140, "D", True),
+        (141, "E", True),
+        (273, "E", True),
+        (274, "F", True),
+    ]
 
 
 def test_self_certified_then_doctor_certified_next_day_is_one_case(tmp_path):

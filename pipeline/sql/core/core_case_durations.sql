@@ -1,14 +1,11 @@
--- NAV's duration bands, and the short/long split, from the case's duration.
+-- NAV's duration bands, and the short/long split, from the case's duration: the bands are the
+-- code table stg_duration_bands (schemas/duration_bands.yaml), one home for both rules.
 CREATE OR REPLACE TABLE core_case_durations AS
 SELECT
-    *,
-    duration_days > 16 AS is_long_term,
-    CASE
-        WHEN duration_days <= 7 THEN 'A'
-        WHEN duration_days <= 16 THEN 'B'
-        WHEN duration_days <= 56 THEN 'C'
-        WHEN duration_days <= 140 THEN 'D'
-        WHEN duration_days <= 273 THEN 'E'
-        ELSE 'F'
-    END AS duration_band
-FROM core_cases;
+    c.*,
+    b.is_long_term,
+    b.code AS duration_band
+FROM core_cases AS c
+JOIN stg_duration_bands AS b
+    ON c.duration_days >= b.from_day
+    AND (b.to_day IS NULL OR c.duration_days <= b.to_day);
