@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import filemodes
+from pipeline import cost, filemodes
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
@@ -62,6 +62,7 @@ def build_internal(
                 con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
             )
             create_staging(con, frames)
+            cost.create_cost_tables(con, cost.load_cost_settings(profile))
             crash_point("loading")
             # NAV's scopes are checked against the organisation as staged (the newest snapshot).
             nav, scope_findings = drop_unknown_scopes(
@@ -72,6 +73,7 @@ def build_internal(
             load_nav_staging(con, nav)
         with measure("transform"):
             transform(con)
+            cost.add_cost_findings(con)
             add_quality_findings(con, scope_findings)
             build_diagnosis_marts(con)
             references = frames.get("reference_series", empty_reference_frame())
