@@ -150,7 +150,9 @@ def accounts_staging_frame(loaded: list[LoadedFile], profile: Profile) -> pd.Dat
     files = [
         lf
         for lf in loaded
-        if lf.source == ACCOUNTS and lf.outcome == "loaded" and lf.frame is not None
+        if lf.source == ACCOUNTS
+        and lf.outcome == "loaded"
+        and lf.frame is not None
         and len(lf.frame)
     ]
     for lf in files:
@@ -171,8 +173,16 @@ def accounts_staging_frame(loaded: list[LoadedFile], profile: Profile) -> pd.Dat
 
 def empty_accounts_frame() -> pd.DataFrame:
     return pd.DataFrame(
-        columns=["account_row_id", "period", "period_month", "unit_code", "art", "amount",
-                 "source_file", "source_line"]
+        columns=[
+            "account_row_id",
+            "period",
+            "period_month",
+            "unit_code",
+            "art",
+            "amount",
+            "source_file",
+            "source_line",
+        ]
     )
 
 

@@ -89,8 +89,8 @@ def create_parameters(
 
 
 def transform(con: duckdb.DuckDBPyConnection) -> None:
-    """staging -> core -> the sick-leave and cost marts, all in SQL (the diagnosis and plan marts follow
-    once their inputs are loaded: pipeline.diagnosis_marts, pipeline.indicators)."""
+    """staging -> core -> the sick-leave and cost marts, all in SQL (the diagnosis and plan marts
+    follow once their inputs are loaded: pipeline.diagnosis_marts, pipeline.indicators)."""
     sqlproject.create_macros(con)
     sqlproject.run(con, "core", "marts/sick_leave", "marts/cost")
 
