@@ -56,7 +56,10 @@ figures AS (
         coalesce(s.nav_estimate, 0) AS nav_estimate,
         CASE WHEN t.has_accounts THEN coalesce(s.substitute_pay, 0) END AS substitute_pay,
         CASE WHEN t.has_accounts THEN coalesce(s.booked_refund, 0) END AS booked_refund,
-        t.flag_share
+        t.flag_share,
+        -- lost workdays but no pay known: the money is unknown (empty), never 0
+        l.is_masked OR (coalesce(s.lost_workdays, 0) > 0
+            AND coalesce(s.lost_workdays_known_pay, 0) = 0) AS is_unpriced
     FROM sick_leave_periods AS l
     CROSS JOIN settings AS t
     LEFT JOIN sums AS s USING (period_type, period, scope_level, scope_code)
@@ -76,21 +79,21 @@ SELECT
         AS lost_workdays_known_pay,
     CASE WHEN NOT is_masked THEN sick_leave_pct(lost_workdays_known_pay, lost_workdays) END
         AS pay_coverage_pct,
-    CASE WHEN NOT is_masked THEN CAST(pay_lost AS DECIMAL(18, 2)) END AS pay_lost_kr,
-    CASE WHEN NOT is_masked THEN CAST(employer_period_cost AS DECIMAL(18, 2)) END
+    CASE WHEN NOT is_unpriced THEN CAST(pay_lost AS DECIMAL(18, 2)) END AS pay_lost_kr,
+    CASE WHEN NOT is_unpriced THEN CAST(employer_period_cost AS DECIMAL(18, 2)) END
         AS employer_period_cost_kr,
-    CASE WHEN NOT is_masked THEN CAST(expected_refund AS DECIMAL(18, 2)) END
+    CASE WHEN NOT is_unpriced THEN CAST(expected_refund AS DECIMAL(18, 2)) END
         AS expected_refund_kr,
-    CASE WHEN NOT is_masked THEN CAST(social_costs AS DECIMAL(18, 2)) END AS social_costs_kr,
-    CASE WHEN NOT is_masked THEN CAST(net_cost AS DECIMAL(18, 2)) END AS net_cost_kr,
+    CASE WHEN NOT is_unpriced THEN CAST(social_costs AS DECIMAL(18, 2)) END AS social_costs_kr,
+    CASE WHEN NOT is_unpriced THEN CAST(net_cost AS DECIMAL(18, 2)) END AS net_cost_kr,
     CASE WHEN NOT is_masked THEN CAST(nav_estimate AS DECIMAL(18, 2)) END AS nav_estimate_kr,
     CASE WHEN NOT is_masked THEN CAST(substitute_pay AS DECIMAL(18, 2)) END AS substitute_pay_kr,
     CASE WHEN NOT is_masked THEN CAST(booked_refund AS DECIMAL(18, 2)) END AS booked_refund_kr,
-    CASE WHEN NOT is_masked THEN CAST(expected_refund - booked_refund AS DECIMAL(18, 2)) END
+    CASE WHEN NOT is_unpriced THEN CAST(expected_refund - booked_refund AS DECIMAL(18, 2)) END
         AS refund_gap_kr,
-    CASE WHEN NOT is_masked THEN sick_leave_pct(booked_refund, expected_refund) END
+    CASE WHEN NOT is_unpriced THEN sick_leave_pct(booked_refund, expected_refund) END
         AS refund_booked_pct,
-    CASE WHEN NOT is_masked AND booked_refund IS NOT NULL AND expected_refund > 0
+    CASE WHEN NOT is_unpriced AND booked_refund IS NOT NULL AND expected_refund > 0
         THEN booked_refund < expected_refund * flag_share
         ELSE false END AS is_refund_gap_flagged,
     is_masked
