@@ -197,7 +197,8 @@ def test_unknown_pay_is_unknown_never_zero_and_one_finding_per_file(tmp_path):
     assert kr(q["pay_lost_kr"]) == kr(5 * 2000)  # P2 only: 520 000 / 260 = 2 000 a day
     assert q["nav_estimate_kr"] == 10 * 4700  # needs no pay
     findings = con.execute(
-        "SELECT file, severity, message FROM core_quality_findings WHERE rule = 'annual_pay_missing'"
+        "SELECT file, severity, message FROM core_quality_findings "
+        "WHERE rule = 'annual_pay_missing'"
     ).fetchall()
     assert len(findings) == 1 and findings[0][:2] == ("a.csv", "warning")
     assert findings[0][2].startswith("1 arbeidsforhold")
