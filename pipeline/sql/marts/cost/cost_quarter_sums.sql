@@ -12,6 +12,12 @@ WITH fact AS (
     UNION ALL
     SELECT quarter, unit_code, sector_code, 0, 0, 0, 0, 0, 0, substitute_pay, booked_refund
     FROM core_accounts_quarter
+    -- the scopes are those of the sick-leave marts: a unit booked in a quarter where nobody is
+    -- employed there has no row to show its amounts on, so they count nowhere (not in its
+    -- sector or the municipality either: the levels add up)
+    WHERE (quarter, unit_code, sector_code) IN (
+        SELECT (quarter, unit_code, sector_code) FROM core_fact_quarter
+    )
 ),
 scoped AS (
     SELECT 'municipality' AS scope_level, 'Alle' AS scope_code, * EXCLUDE (unit_code, sector_code)
