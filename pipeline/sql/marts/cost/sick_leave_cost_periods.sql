@@ -4,8 +4,9 @@
 --   social costs        = pay lost x (arbeidsgiveravgift % + pension %)
 --   employer-period cost = pay lost in employer periods x (1 + social costs %)
 --   net cost            = pay lost x (1 + social costs %) - expected refund
---   refund gap          = expected - booked refunds over the period; flagged when booked is below
---                         the configured share of expected (money possibly never claimed)
+--   refund gap          = expected - booked refunds over the period; flagged, for a complete
+--                         period, when booked is below the configured share of expected (money
+--                         possibly never claimed)
 -- Booked figures are empty (unknown, not 0) when no accounts were delivered.
 CREATE OR REPLACE TABLE sick_leave_cost_periods AS
 WITH sums AS (
@@ -93,7 +94,10 @@ SELECT
         AS refund_gap_kr,
     CASE WHEN NOT is_unpriced THEN sick_leave_pct(booked_refund, expected_refund) END
         AS refund_booked_pct,
-    CASE WHEN NOT is_unpriced AND booked_refund IS NOT NULL AND expected_refund > 0
+    -- judged on whole periods only: a period missing quarters compares refunds booked late
+    -- for days before the data with days whose refunds are not booked yet
+    CASE WHEN NOT is_unpriced AND is_complete AND booked_refund IS NOT NULL
+        AND expected_refund > 0
         THEN booked_refund < expected_refund * flag_share
         ELSE false END AS is_refund_gap_flagged,
     is_masked
