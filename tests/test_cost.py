@@ -7,10 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from pipeline import cost, intake
+from pipeline.indicators import evaluate_indicators
+from pipeline.plan import load_plan
 from pipeline.profile import load_profile
 from tests.helpers import build, one
 
@@ -378,3 +381,77 @@ def test_rates_come_from_schemas_and_the_profile(tmp_path):
         text.replace("employer_tax_pct: 14.1", "employer_tax_pct: 10.6"), encoding="utf-8"
     )
     assert cost.load_cost_settings(load_profile(profile_path)).employer_tax_pct == Decimal("10.6")
+
+
+PLAN = """
+name: Kostnadsplan
+municipality: Testkommune
+target_groups:
+  - id: alle
+    name: Alle ansatte
+    benefits:
+      - id: kostnader
+        name: Kostnader ved sykefravær er redusert
+        type: direct_budget
+        owner: Rådmann
+        indicators:
+          - id: kostnad_redusert
+            name: Kostnader ved sykefravær redusert fra 2013
+            measure: sick_leave_cost_kr
+            baseline_year: 2013
+            scope: municipality
+            direction: min
+            unit: kroner
+            targets:
+              2014: 5000
+            data_source: Agresso
+            owner: Rådmann
+          - id: vikarlonn
+            name: Lønn til vikarer
+            measure: substitute_cost_kr
+            scope: municipality
+            direction: max
+            unit: kroner
+            targets:
+              2014: 100000
+            data_source: Regnskap
+            owner: Økonomisjef
+"""
+
+
+def test_plan_measures_in_kroner_and_the_reduction_from_a_base_year(tmp_path):
+    # 520 000 kr (2 000 kr a working day), sick Mon-Fri 7-11 January 2013 and Mon-Tue 13-14
+    # January 2014, both inside the employer period: net cost 5 x 2 000 x 1.141 = 11 410 kr in
+    # 2013 and 2 x 2 000 x 1.141 = 4 564 kr in 2014, a reduction of 6 846 kr.
+    con = build(
+        tmp_path,
+        [("P1", "U1", 100, "2012-01-01", None, 520000)],
+        [
+            ("P1", "SYK", "2013-01-07", "2013-01-11", None, None),
+            ("P1", "SYK", "2014-01-13", "2014-01-14", None, None),
+        ],
+        extra_frames={"stg_accounts": accounts([("2014-02", "U1", "020", 3000)])},
+    )
+    con.close()
+    (tmp_path / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "internal.duckdb"))
+    evaluate_indicators(con, load_plan(tmp_path / "plan.yaml"), "2014K4")
+
+    def status(indicator, period_type, period):
+        return con.execute(
+            "SELECT value, target, status FROM indicator_status "
+            "WHERE indicator_id = ? AND period_type = ? AND period = ?",
+            [indicator, period_type, period],
+        ).fetchone()
+
+    assert status("kostnad_redusert", "year", "2014") == (Decimal("6846.0"), 5000, "met")
+    # Rolling four quarters to 2014K4 against the whole of 2013; a quarter against the same
+    # quarter of 2013, with a fourth of the year's target.
+    assert status("kostnad_redusert", "rolling_four_quarters", "2014K4")[0] == Decimal("6846.0")
+    assert status("kostnad_redusert", "quarter", "2014K1") == (Decimal("6846.0"), 1250, "met")
+    assert status("kostnad_redusert", "quarter", "2014K2") == (Decimal("0.0"), 1250, "not_met")
+    # The base year against itself: no reduction. Without a base year the amount itself, and a
+    # yearly target in kroner shared out over the quarters of a year-to-date.
+    assert status("kostnad_redusert", "year", "2013")[0] == Decimal("0.0")
+    assert status("vikarlonn", "year_to_date", "2014K1") == (Decimal("3000.0"), 25000, "met")
+    con.close()
