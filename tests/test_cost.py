@@ -275,10 +275,15 @@ def test_booked_accounts_and_the_refund_gap_over_rolling_four_quarters(tmp_path)
     # The 30-day case above: expected refund 19 671.92 kr (2014K1 17 704.73, 2014K2 1 967.19).
     # Booked: substitute pay 9 000 + 1 000 in 2014K1 (art 020, and '20' as Excel writes it),
     # a refund of 5 000 in 2014K2 (art 710, negative as booked), other arts ignored.
+    # A self-certified day in August 2013 starts the data there, so the rolling four quarters
+    # to 2014K2 are complete (an incomplete period is never flagged); it costs no refund.
     con = build(
         tmp_path,
-        [("P1", "U1", 100, "2014-01-01", None, 600000)],
-        [("P1", "SYK", "2014-03-03", "2014-04-01", None, None)],
+        [("P1", "U1", 100, "2013-01-01", None, 600000)],
+        [
+            ("P1", "EGM", "2013-08-05", "2013-08-05", None, None),
+            ("P1", "SYK", "2014-03-03", "2014-04-01", None, None),
+        ],
         as_of="2014-06-30",
         extra_frames={
             "stg_accounts": accounts(
