@@ -460,3 +460,63 @@ def test_plan_measures_in_kroner_and_the_reduction_from_a_base_year(tmp_path):
     assert status("kostnad_redusert", "year", "2013")[0] == Decimal("0.0")
     assert status("vikarlonn", "year_to_date", "2014K1") == (Decimal("3000.0"), 25000, "met")
     con.close()
+
+
+def test_night_summary_shows_the_change_in_net_cost():
+    from pipeline.night_report import summary_markdown
+
+    current = {
+        "quarter": "2014K2",
+        "is_complete": True,
+        "rows": [],
+        "net_cost_kr": "1610482.12",
+        "net_cost_year_before_kr": "1348275.12",
+    }
+    previous = {"quarter": "2014K1", "rows": [], "net_cost_kr": "2165135.87"}
+    text = summary_markdown(
+        night="01.07.2014",
+        run_id="r1",
+        as_of="30.06.2014",
+        skipped=False,
+        files_read=8,
+        rejected=[],
+        rows_loaded=10,
+        findings=[],
+        current=current,
+        previous=previous,
+    )
+    nbsp = "\u00a0"
+    assert (
+        f"| Forrige publisering (2014K1) | 2{nbsp}165{nbsp}136 kr | 1{nbsp}610{nbsp}482 kr | "
+        f"−554{nbsp}654 kr |" in text
+    )
+    assert (
+        f"| Samme kvartal året før (2013K2) | 1{nbsp}348{nbsp}275 kr | 1{nbsp}610{nbsp}482 kr | "
+        f"+262{nbsp}207 kr |" in text
+    )
+
+
+def test_gevinstrapport_has_a_cost_section_with_net_cost_against_the_goal(tmp_path):
+    # The 30-day case (net cost 2014K1 37 589.88, 2014K2 665.88) in a published database; the
+    # plan's goal: 2014 net cost at most 100 000 kr a year, so 25 000 kr a quarter.
+    from pipeline.deliver.cost_section import cost_table, load_cost_section
+
+    con = build(
+        tmp_path,
+        [("P1", "U1", 100, "2014-01-01", None, 600000)],
+        [("P1", "SYK", "2014-03-03", "2014-04-01", None, None)],
+        as_of="2014-06-30",
+    )
+    con.close()
+    plan = PLAN.replace("            baseline_year: 2013\n", "")
+    plan = plan.replace("direction: min", "direction: max")
+    plan = plan.replace("2014: 5000", "2014: 100000")
+    (tmp_path / "plan.yaml").write_text(plan, encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "internal.duckdb"))
+    evaluate_indicators(con, load_plan(tmp_path / "plan.yaml"), "2014K2")
+    section = load_cost_section(con, ["2014K1", "2014K2"])
+    con.close()
+    assert section.goal == [25000, 25000]
+    table = cost_table(section)
+    net = next(r for r in table["rows"] if r["is_total"])
+    assert net["cells"] == ["37\u00a0590", "666"]
