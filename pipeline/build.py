@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import filemodes
+from pipeline import cost, filemodes
 from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
@@ -67,6 +67,7 @@ def load_warehouse(
                 con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
             )
             create_staging(con, frames)
+            cost.create_cost_tables(con, cost.load_cost_settings(profile))
             crash_point("loading", con)
             # NAV's scopes are checked against the organisation as staged (the newest snapshot).
             nav, scope_findings = drop_unknown_scopes(
@@ -102,6 +103,7 @@ def transform_warehouse(
     try:
         with measure("transform"):
             transform(con)
+            cost.add_cost_findings(con)
             add_quality_findings(con, list(load_findings))
             build_diagnosis_marts(con)
             if plan is not None:

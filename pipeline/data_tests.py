@@ -73,8 +73,9 @@ def load_tests(path: Path = TESTS_FILE) -> list[DataTest]:
     tests: list[DataTest] = []
     for table, declared in spec.get("tables", {}).items():
         tests += table_tests(table, declared)
-    if "additivity" in spec:
-        tests += additivity_tests(spec["additivity"])
+    additivity = spec.get("additivity") or []
+    for declared in additivity if isinstance(additivity, list) else [additivity]:
+        tests += additivity_tests(declared)
     return tests
 
 

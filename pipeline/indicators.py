@@ -41,8 +41,10 @@ PLAN_INDICATORS_COLUMNS = {
     "target_text": "VARCHAR",
     "data_source": "VARCHAR",
     "owner": "VARCHAR",
+    "baseline_year": "INTEGER",  # measures in kroner: the reduction from this year
 }
-PLAN_TARGETS_COLUMNS = {"indicator_id": "VARCHAR", "year": "INTEGER", "target": "DECIMAL(6, 1)"}
+# Targets in kroner (one million) need room; values and targets keep one decimal.
+PLAN_TARGETS_COLUMNS = {"indicator_id": "VARCHAR", "year": "INTEGER", "target": "DECIMAL(18, 1)"}
 MANUAL_MEASUREMENTS_COLUMNS = {
     "indicator_id": "VARCHAR",
     "period_type": "VARCHAR",
@@ -103,6 +105,7 @@ def load_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                 "target_text": target_text(ind.direction, ind.unit, ind.targets),
                 "data_source": ind.data_source,
                 "owner": ind.owner,
+                "baseline_year": ind.baseline_year,
             }
             for n, ind in enumerate(plan.indicators, start=1)
         ],
@@ -245,3 +248,29 @@ def _create_inputs(con: duckdb.DuckDBPyConnection, as_of_quarter: str, mask_thre
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_diagnosis AS {diagnosis}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_manual AS {manual}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_cost AS {_cost_input(con)}")
+
+
+# The plan's measures in kroner and the column of sick_leave_cost_periods each reads.
+COST_MEASURE_COLUMNS = {
+    "sick_leave_cost_kr": "net_cost_kr",
+    "substitute_cost_kr": "substitute_pay_kr",
+    "refund_gap_kr": "refund_gap_kr",
+}
+
+
+def _cost_input(con: duckdb.DuckDBPyConnection) -> str:
+    """The amounts in kroner per period, scope and measure, or no rows before the cost marts
+    exist (a warehouse built by hand in a test)."""
+    if not _table_exists(con, "sick_leave_cost_periods"):
+        return (
+            "SELECT NULL::VARCHAR AS period_type, NULL::VARCHAR AS period, "
+            "NULL::VARCHAR AS scope_level, NULL::VARCHAR AS scope_code, "
+            "NULL::VARCHAR AS measure, NULL::DECIMAL(18, 2) AS amount, "
+            "NULL::BOOLEAN AS is_complete, NULL::BOOLEAN AS is_masked WHERE FALSE"
+        )
+    return " UNION ALL ".join(
+        f"SELECT period_type, period, scope_level, scope_code, '{measure}' AS measure, "
+        f"{column} AS amount, is_complete, is_masked FROM sick_leave_cost_periods"
+        for measure, column in COST_MEASURE_COLUMNS.items()
+    )

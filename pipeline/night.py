@@ -29,6 +29,7 @@ from typing import Any
 
 from pipeline import (
     archive,
+    cost,
     discovery,
     filemodes,
     history,
@@ -249,7 +250,9 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     NAV, the reference series and the manual measurements.
     Returns the loaded files, the extra staging frames and the findings."""
     with measure("read"):
-        files = discovery.discover(ctx.raw_dir, profile, discovery.AGRESSO_SOURCES)
+        files = discovery.discover(
+            ctx.raw_dir, profile, discovery.AGRESSO_SOURCES + cost.account_sources(profile)
+        )
         loaded = discovery.unexpected_files(ctx.raw_dir, profile)
     digests = fp.digests(fingerprint, ctx.raw_dir)
 
@@ -273,6 +276,8 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     org = read_all("organisation", None)
     units = intake.known_units_from(org)
     loaded += org + read_all("employments", units) + read_all("absences", units)
+    for source in cost.account_sources(profile):  # the accounts, for the cost of sick leave
+        loaded += read_all(source, units)
     with measure("read"):
         history.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
         for lf in loaded:
@@ -286,6 +291,7 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
             "read", read_references, ctx.raw_dir, label="les referansetall"
         )
         extra = {"stg_nav_diagnosis": nav_frame, "reference_series": references}
+        extra["stg_accounts"] = cost.accounts_staging_frame(loaded, profile)
         findings += nav_findings + reference_findings
         if plan_path:
             extra["manual_measurements"], manual_findings = on_stage(

@@ -17,6 +17,7 @@ from pipeline.sample_marker import SAMPLE_NOTICE
 from pipeline.vocabulary import (
     MASKED_TEXT,
     NO_DATA_TEXT,
+    norwegian_count,
     norwegian_number,
     percent_or_gap,
     signed_number,
@@ -51,6 +52,7 @@ def latest_figures(analytics_path: Path) -> dict[str, Any]:
             """,
             [quarter],
         ).fetchall()
+        cost = net_cost_figures(con, quarter)
     finally:
         con.close()
     figures = []
@@ -67,7 +69,69 @@ def latest_figures(analytics_path: Path) -> dict[str, Any]:
         "rows": figures,
         "mask_threshold": mask_threshold,
         "is_sample_data": is_sample,
+        **cost,
     }
+
+
+def net_cost_figures(con, quarter: str) -> dict[str, Any]:
+    """The whole municipality's net cost of sick leave in the quarter and the same quarter a year
+    before (decimal strings, None when masked or missing); nothing for a database published
+    before the cost marts."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'sick_leave_cost_quarterly'"
+    ).fetchone()[0]
+    if not found:
+        return {}
+    year_before = f"{int(quarter[:4]) - 1}{quarter[4:]}"
+    rows = dict(
+        con.execute(
+            "SELECT quarter, net_cost_kr FROM sick_leave_cost_quarterly "
+            "WHERE scope_level = 'municipality' AND quarter IN (?, ?)",
+            [quarter, year_before],
+        ).fetchall()
+    )
+    now, before = rows.get(quarter), rows.get(year_before)
+    return {
+        "net_cost_kr": None if now is None else str(now),
+        "net_cost_year_before_kr": None if before is None else str(before),
+    }
+
+
+def net_cost_lines(current: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    """The night summary's lines on the net cost: now, at the previous publish and the same
+    quarter a year before, with the changes in kroner."""
+    if "net_cost_kr" not in current:
+        return []
+
+    def kroner(value: str | None) -> str:
+        return NO_DATA_TEXT if value is None else f"{norwegian_count(round(Decimal(value)))} kr"
+
+    def change(new: str | None, old: str | None) -> str:
+        if new is None or old is None:
+            return NO_DATA_TEXT
+        difference = round(Decimal(new) - Decimal(old))
+        sign = "+" if difference > 0 else "−" if difference < 0 else "±"
+        return f"{sign}{norwegian_count(abs(difference))} kr"
+
+    now = current["net_cost_kr"]
+    old = (previous or {}).get("net_cost_kr")
+    old_quarter = (previous or {}).get("quarter")
+    year_before = current.get("net_cost_year_before_kr")
+    label = f"{int(current['quarter'][:4]) - 1}{current['quarter'][4:]}"
+    return [
+        f"## Netto kostnad ved sykefravær {current['quarter']}, hele kommunen",
+        "",
+        "| Sammenlignet med | Da | Nå | Endring |",
+        "|---|---:|---:|---:|",
+        f"| Forrige publisering ({old_quarter or '–'}) | {kroner(old)} | {kroner(now)} | "
+        f"{change(now, old)} |",
+        f"| Samme kvartal året før ({label}) | {kroner(year_before)} | {kroner(now)} | "
+        f"{change(now, year_before)} |",
+        "",
+        "Netto kostnad = tapt lønn med arbeidsgiveravgift minus forventet refusjon fra NAV "
+        "(tabellen `sick_leave_cost_quarterly`).",
+        "",
+    ]
 
 
 def run_info(con) -> tuple[int | None, bool]:
@@ -169,6 +233,7 @@ def summary_markdown(
     lines += _rejected_lines(rejected) + _finding_lines(findings)
     if current:
         lines += _headline_lines(current, previous)
+        lines += net_cost_lines(current, previous)
     return "\n".join(lines)
 
 

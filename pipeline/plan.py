@@ -70,6 +70,8 @@ class Indicator:
     benefit_id: str
     target_group_id: str
     line: int  # where the indicator starts in the plan file
+    # A measure in kroner measured as its reduction from the same period of this year.
+    baseline_year: int | None = None
 
     def target_for(self, year: int) -> Decimal | None:
         """The target for a year; None when the year has no target or its target is unset."""
@@ -215,6 +217,7 @@ def _build(path: Path, document: CommentedMap) -> Plan:
                     benefit_id=str(benefit["id"]),
                     target_group_id=str(group["id"]),
                     line=ind.lc.line + 1,
+                    baseline_year=int(ind["baseline_year"]) if "baseline_year" in ind else None,
                 )
                 for ind in benefit["indicators"]
             )

@@ -20,6 +20,9 @@ from pipeline.profile import SCHEMAS_DIR
 PLAN_SCHEMA = SCHEMAS_DIR / "plan.schema.json"
 # The measure a diagnosis_group goes with.
 DIAGNOSIS_MEASURE = "diagnosis_pct"
+# The measures in kroner (README «Hva sykefraværet koster»): sums over quarters, which may be
+# measured as a reduction against a base year (baseline_year).
+COST_MEASURES = ("sick_leave_cost_kr", "substitute_cost_kr", "refund_gap_kr")
 _YEAR = re.compile(r"^[0-9]{4}$")
 
 
@@ -97,8 +100,8 @@ _KEYWORD_MESSAGES = {
     "type": "«{value}» har feil form",
     "minLength": "feltet kan ikke stå tomt",
     "minItems": "listen kan ikke være tom",
-    "minimum": "«{value}» er utenfor det som kan lagres (høyst 99999.9 i tallverdi)",
-    "maximum": "«{value}» er utenfor det som kan lagres (høyst 99999.9 i tallverdi)",
+    "minimum": "«{value}» er utenfor det som kan lagres (høyst 9999999999.9 i tallverdi)",
+    "maximum": "«{value}» er utenfor det som kan lagres (høyst 9999999999.9 i tallverdi)",
     "pattern": "«{value}» har feil form",
 }
 
@@ -240,6 +243,12 @@ def _rule_issues(file: str, document: CommentedMap) -> list[PlanIssue]:
                 [*path, "diagnosis_group"],
                 f"diagnosegruppe passer bare med measure: {DIAGNOSIS_MEASURE}; fjern linjen eller "
                 f"endre measure (nå «{ind['measure']}»)",
+            )
+        if "baseline_year" in ind and ind["measure"] not in COST_MEASURES:
+            issue(
+                [*path, "baseline_year"],
+                f"basisår passer bare med målene i kroner ({', '.join(COST_MEASURES)}); fjern "
+                f"linjen eller endre measure (nå «{ind['measure']}»)",
             )
         _target_issues(path, ind["targets"], issue)
     _benefit_id_issues(document, issue)

@@ -37,6 +37,11 @@ PARAMETERS = {
     "as_of_quarter": "VARCHAR",  # the plan's last period, e.g. 2014K2
     "report_quarter": "VARCHAR",  # the quarter the gevinstrapport is made for
     "report_year": "INTEGER",  # its year
+    # the cost of sick leave (pipeline/cost.py, schemas/cost_rates.yaml)
+    "employer_tax_pct": "DECIMAL(9, 4)",  # arbeidsgiveravgift, percent of pay
+    "pension_pct": "DECIMAL(9, 4)",  # the employer's pension share, percent of pay
+    "refund_flag_share_pct": "DECIMAL(9, 4)",  # booked refunds below this share are flagged
+    "nav_day_cost_default": "DECIMAL(18, 2)",  # NAV's per-day figure for years without one
 }
 
 _CREATES = re.compile(

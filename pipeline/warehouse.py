@@ -99,10 +99,10 @@ def create_parameters(
 
 
 def transform(con: duckdb.DuckDBPyConnection) -> None:
-    """staging -> core -> the sick-leave marts, all in SQL (the diagnosis and plan marts follow
-    once their inputs are loaded: pipeline.diagnosis_marts, pipeline.indicators)."""
+    """staging -> core -> the sick-leave and cost marts, all in SQL (the diagnosis and plan marts
+    follow once their inputs are loaded: pipeline.diagnosis_marts, pipeline.indicators)."""
     sqlproject.create_macros(con)
-    sqlproject.run(con, "core", "marts/sick_leave")
+    sqlproject.run(con, "core", "marts/sick_leave", "marts/cost")
 
 
 def load_warehouse_schema(path: Path = WAREHOUSE_SCHEMA) -> dict:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from pipeline.profile import Profile, load_profile
 from pipeline.sample_marker import SAMPLE_MARKER, SAMPLE_NOTICE
+from sample import cost
 from sample.formats import _format_dates, _format_numbers
 from sample.manual import _manual_measurements
 from sample.people import _employment_export, _employments, _org_export, _organisation
@@ -56,6 +57,8 @@ def generate_municipality(
     people, jobs = _employments(employees, org, start, end, rng)
     absences, spells = _absences(people, jobs, start, end, rng)
     nav = _nav_diagnosis(spells, jobs, org, start, end, rng)
+    cost_rng = np.random.default_rng([seed, 2])  # its own stream: the other files stay as they were
+    jobs["annual_pay"] = cost.annual_pay(jobs, cost_rng)
 
     summary = GenerationSummary(seed=seed, employees=employees)
     agresso = raw_dir / "agresso"
@@ -86,6 +89,15 @@ def generate_municipality(
     )
     summary.paths.append(manual_path)
     summary.rows["manual"] = len(manual)
+    accounts = cost.accounts(spells, jobs, org, np.datetime64(start), np.datetime64(end), cost_rng)
+    accounts_dir = raw_dir / profile.source("accounts").folder
+    accounts_dir.mkdir(parents=True, exist_ok=True)
+    accounts_path = accounts_dir / "regnskap.csv"
+    accounts_path.write_bytes(
+        ("\ufeff" + accounts.to_csv(sep=";", index=False, lineterminator="\r\n")).encode("utf-8")
+    )
+    summary.paths.append(accounts_path)
+    summary.rows["accounts"] = len(accounts)
     summary.paths.append(write_sample_marker(raw_dir, seed, employees))
     return summary
 

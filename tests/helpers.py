@@ -31,7 +31,7 @@ def build(
     mask_threshold: int = 1,
     extra_frames: dict[str, pd.DataFrame] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """employments: (person, unit, position_pct, from, to|None);
+    """employments: (person, unit, position_pct, from, to|None[, annual pay|None]);
     absences: (person, code, from, to, grade_pct|None, unit|None). Dates as ISO strings.
     Returns a read-only connection to the built internal warehouse."""
     emp = pd.DataFrame(
@@ -45,8 +45,9 @@ def build(
                 "to_date": D(t) if t else None,
                 "source_file": "a.csv",
                 "source_line": i + 2,
+                "annual_pay": Decimal(str(pay[0])) if pay and pay[0] is not None else None,
             }
-            for i, (p, u, pct, f, t) in enumerate(employments)
+            for i, (p, u, pct, f, t, *pay) in enumerate(employments)
         ]
     )
     absn = pd.DataFrame(

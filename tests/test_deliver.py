@@ -151,6 +151,8 @@ def test_plan_sheet_has_the_seed_layout(plan_sheet):
         "Diagnoser per periode",
         "Indikatorstatus",
         "Avstemming mot NAV",
+        "Kostnader per kvartal",
+        "Kostnader per periode",
     ]
     # One row per indicator in plan order x last year's four quarters, its annual figure, this
     # year's quarters so far and year-to-date.
@@ -399,7 +401,7 @@ def test_html_has_one_chart_per_rate_indicator(delivered):
     page = delivered.html.read_text(encoding="utf-8")
     rates = [i.id for i in load_plan(DEFAULT_PLAN).indicators if i.measure.endswith("_pct")]
     assert len(rates) == 7
-    assert page.count("<svg") == len(rates)
+    assert page.count("<svg") == len(rates) + 1  # and the cost section's net cost chart
     charts = {i: page[page.index(f"id='graf-{i}'") :] for i in rates}
     charts = {i: c[: c.index("</figure>")] for i, c in charts.items()}
     # The municipality's sick leave against SSB's national line and the year's target.
@@ -565,7 +567,8 @@ def test_warehouse_without_a_plan_still_gets_its_exports(delivered, warehouse, t
     assert [c.value for c in workbook["Gevinstrapport"][1]] == PLAN_HEADINGS
     assert workbook["Gevinstrapport"]["A2"].value is None
     page = without.html.read_text(encoding="utf-8")
-    assert "id='ingen-plan'" in page and "<svg" not in page
+    # no indicator charts; the cost section (from the cost marts, not the plan) keeps its own
+    assert "id='ingen-plan'" in page and "<svg" not in page[: page.index("id='kostnader'")]
 
 
 def test_output_directory_with_other_files_is_refused(warehouse, tmp_path):
@@ -614,7 +617,7 @@ def test_report_command_prints_the_paths(warehouse, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f"Gevinstrapport for 2014K2 skrevet til {out}:"
     assert f"  {out / 'gevinstrapport_2014K2.xlsx'}" in lines
-    assert len(lines) == 1 + 2 + 6 + 6
+    assert len(lines) == 1 + 2 + 8 + 8  # the report, then CSV and Parquet of each mart
     page = (out / "gevinstrapport_2014K2.html").read_text(encoding="utf-8")
     assert "Andebu kommune" in page  # the municipality's name comes from plan.yaml
 

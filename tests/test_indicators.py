@@ -189,7 +189,7 @@ def test_every_indicator_in_every_period(seed_con, plan):
     ).fetchone()[0]
     assert periods == 10
     rows = seed_con.execute("SELECT count(*) FROM indicator_status").fetchone()[0]
-    assert rows == 20 * 10
+    assert rows == 21 * 10
 
 
 def test_target_met_and_missed(seed_con, plan):
@@ -456,7 +456,7 @@ def test_plan_report_has_the_seeds_shape_and_figures(seed_con, plan):
         "Mål 2014",
         "Status hittil i år",
     ]
-    assert len(frame) == 20
+    assert len(frame) == 21
     rows = frame.set_index("Indikator-id")
 
     def figures(indicator_id):
@@ -543,7 +543,7 @@ def test_adding_an_indicator_to_the_yaml_adds_a_row_without_code(tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(text.replace(anchor, NEW_INDICATOR + anchor, 1), encoding="utf-8")
     plan = load_plan(path)
-    assert len(plan.indicators) == 21
+    assert len(plan.indicators) == 22
     con = duckdb.connect()
     make_sick_leave_periods(
         con,
@@ -571,7 +571,7 @@ def test_adding_an_indicator_to_the_yaml_adds_a_row_without_code(tmp_path):
         Decimal("0.4"),
     )
     report = con.execute('SELECT "Indikator-id", "1. kv. 2014" FROM plan_report').fetchall()
-    assert len(report) == 21
+    assert len(report) == 22
     assert report[1] == ("korttidsfravaer_kommunen", Decimal("2.4"))
 
 

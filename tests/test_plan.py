@@ -65,7 +65,7 @@ def error_of(tmp_path: Path, text: str) -> PlanError:
 def test_seed_plan_loads_with_all_its_indicators():
     plan = load_plan(DEFAULT_PLAN)
     assert plan.municipality == "Andebu kommune"
-    assert len(plan.indicators) == 20
+    assert len(plan.indicators) == 21  # with the cost reduction from 2013 (in kroner)
     assert len(plan.benefits) == 10
     assert [g.name for g in plan.target_groups] == [
         "Ansatte totalt i hele kommunen",
@@ -76,7 +76,8 @@ def test_seed_plan_loads_with_all_its_indicators():
         "Brukere og innbyggere",
     ]
     assert {b.type for b in plan.benefits} == {"direct_budget", "indirect_budget", "qualitative"}
-    assert sum(i.measure == "manual" for i in plan.indicators) == 13
+    # the substitute pay is measured from the accounts (substitute_cost_kr)
+    assert sum(i.measure == "manual" for i in plan.indicators) == 12
 
 
 def test_seed_plan_targets_are_the_presentations():

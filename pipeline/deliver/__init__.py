@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline import filemodes
+from pipeline.deliver.cost_section import load_cost_section
 from pipeline.deliver.excel import (
     ONE_DECIMAL,
     keep_as_text,
@@ -98,6 +100,7 @@ def write_deliverables(
         con = connect(analytics_path, read_only=True)
         try:
             report = load_plan_report(con, report_quarter, municipality)
+            report = replace(report, cost=load_cost_section(con, report.chart_quarters))
             fetched = {mart["table"]: fetch_mart(con, mart, spec) for mart in spec["marts"]}
         finally:
             con.close()

@@ -10,6 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.deliver.charts import has_national_line, indicator_chart_svg
+from pipeline.deliver.cost_section import cost_chart_svg, cost_table
 from pipeline.deliver.model import STATUS_COLOURS, STATUS_YEAR_TO_DATE, PlanReport, quarter_label
 from pipeline.sample_marker import SAMPLE_NOTICE
 from pipeline.vocabulary import (
@@ -83,6 +84,7 @@ def render_report_html(report: PlanReport) -> str:
             rows=_table_rows(report),
             previous_year=report.year - 1,
             charts=charts,
+            cost=_cost_context(report),
         )
     )
     return page
@@ -145,4 +147,15 @@ def _value_cell(value, status: str, heading: str) -> dict:
         "heading": heading,
         "label": STATUS_WORDS.get(status, status),
         "shown": shown,
+    }
+
+
+def _cost_context(report: PlanReport) -> dict | None:
+    """The cost section's table and chart, or None when the database has no cost figures."""
+    if report.cost is None:
+        return None
+    return {
+        **cost_table(report.cost),
+        "svg": Markup(cost_chart_svg(report.cost)),
+        "goal_name": report.cost.goal_name,
     }

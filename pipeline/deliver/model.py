@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -57,6 +58,7 @@ class PlanReport:
     quarterly: pd.DataFrame  # indicator_id, period, value, target, status: the charts' points
     national: dict[str, float]  # quarter -> SSB's national sick-leave percentage
     is_sample_data: bool = False  # run_info: made from the generator's sample, not real figures
+    cost: Any = None  # the cost section (deliver/cost_section.py), None without cost marts
 
     @property
     def year(self) -> int:

@@ -4,7 +4,8 @@
 -- Inputs: plan_indicators and plan_targets (from plan.yaml), sick_leave_periods (the engine's
 -- rates per period and scope), and the temporary views indicator_input_diagnosis and
 -- indicator_input_manual, which stand in for diagnosis_periods and manual_measurements (empty
--- when the warehouse has none yet), and params (as_of_quarter, mask_threshold).
+-- when the warehouse has none yet), indicator_input_cost (the amounts in kroner from
+-- sick_leave_cost_periods, one row per measure) and params (as_of_quarter, mask_threshold).
 --
 -- Rules:
 -- * A year's target applies to every period whose last quarter lies in that year.
@@ -84,6 +85,40 @@ from_diagnosis AS (
     WHERE i.measure = 'diagnosis_pct'
 ),
 
+-- Measures in kroner (sick_leave_cost_periods, through the view indicator_input_cost): the
+-- period's amount, or with a base year its reduction from the base year: a quarter and a
+-- year-to-date against the same of the base year, a year and rolling four quarters against the
+-- base year's whole year (the seed's «redusert med 1 mill. kr. pr. år»), both periods complete.
+from_cost AS (
+    SELECT
+        i.indicator_id,
+        c.period_type,
+        c.period,
+        CASE
+            WHEN i.baseline_year IS NULL THEN c.amount
+            -- a part of a period against a whole one says nothing: both must be complete
+            WHEN c.is_complete AND b.is_complete THEN b.amount - c.amount
+        END AS value,
+        c.is_masked OR coalesce(b.is_masked, FALSE) AS is_masked
+    FROM plan_indicators AS i
+    JOIN indicator_input_cost AS c
+        ON c.scope_level = i.scope_level AND c.scope_code = i.scope_code AND c.measure = i.measure
+    LEFT JOIN indicator_input_cost AS b
+        ON b.scope_level = c.scope_level
+        AND b.scope_code = c.scope_code
+        AND b.measure = c.measure
+        AND b.period_type = CASE
+            WHEN c.period_type IN ('year', 'rolling_four_quarters') THEN 'year'
+            ELSE c.period_type
+        END
+        AND b.period = CASE
+            WHEN c.period_type IN ('year', 'rolling_four_quarters')
+                THEN CAST(i.baseline_year AS VARCHAR)
+            ELSE CAST(i.baseline_year AS VARCHAR) || substr(c.period, 5)
+        END
+    WHERE i.measure IN ('sick_leave_cost_kr', 'substitute_cost_kr', 'refund_gap_kr')
+),
+
 -- A value typed for a year is also the year's «hittil i år» in each of its quarters: HR types
 -- the year's figure so far (a survey score, the share of rounds done, a running count), which no
 -- rule could derive from quarter values of every kind of indicator.
@@ -102,11 +137,13 @@ from_manual AS (
 
 measured AS (
     SELECT indicator_id, period_type, period,
-        CAST(value AS DECIMAL(6, 1)) AS value, coalesce(is_masked, FALSE) AS is_masked
+        CAST(value AS DECIMAL(18, 1)) AS value, coalesce(is_masked, FALSE) AS is_masked
     FROM (
         SELECT * FROM from_sick_leave
         UNION ALL
         SELECT * FROM from_diagnosis
+        UNION ALL
+        SELECT * FROM from_cost
         UNION ALL
         SELECT * FROM from_manual
     )
@@ -138,7 +175,16 @@ grid AS (
         CAST(substr(p.last_quarter, 1, 4) AS INTEGER) AS year,
         m.value,
         coalesce(m.is_masked, FALSE) AS is_masked,
-        t.target
+        -- a yearly target in kroner is a sum over the year: a quarter gets a fourth of it, a
+        -- year-to-date its quarters' share
+        CAST(CASE
+            WHEN i.measure NOT IN ('sick_leave_cost_kr', 'substitute_cost_kr', 'refund_gap_kr')
+                THEN t.target
+            WHEN p.period_type = 'quarter' THEN t.target / 4
+            WHEN p.period_type = 'year_to_date'
+                THEN t.target * CAST(substr(p.period, 6, 1) AS INTEGER) / 4
+            ELSE t.target
+        END AS DECIMAL(18, 1)) AS target
     FROM plan_indicators AS i
     CROSS JOIN periods AS p
     LEFT JOIN scope_names AS n USING (scope_level, scope_code)
@@ -203,14 +249,14 @@ SELECT
         WHEN 'masked' THEN
             'Skjult (færre enn ' || (SELECT mask_threshold FROM params) || ')'
     END AS status_label,
-    CAST(cur.value - cur.target AS DECIMAL(7, 1)) AS distance_to_target,
+    CAST(cur.value - cur.target AS DECIMAL(18, 1)) AS distance_to_target,
     CAST(
         CASE
             WHEN cur.period_type = 'year' AND cur.measure <> 'manual'
                 AND NOT (coalesce(cur.is_complete, FALSE) AND coalesce(prev.is_complete, FALSE))
                 THEN NULL
             ELSE cur.value - prev.value
-        END AS DECIMAL(7, 1)
+        END AS DECIMAL(18, 1)
     ) AS trend,
     cur.sort_order
 FROM judged AS cur
