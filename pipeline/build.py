@@ -15,6 +15,7 @@ from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
 from pipeline.findings import Finding, findings_frame
+from pipeline.follow_up import build_follow_up_marts, load_follow_up_tables
 from pipeline.indicators import (
     MANUAL_MEASUREMENTS_COLUMNS,
     evaluate_indicators,
@@ -62,6 +63,7 @@ def build_internal(
                 con, profile, ctx.as_of, ctx.mask_threshold, ctx.municipality_name, first_year
             )
             create_staging(con, frames)
+            load_follow_up_tables(con, profile, ctx.as_of)
             crash_point("loading")
             # NAV's scopes are checked against the organisation as staged (the newest snapshot).
             nav, scope_findings = drop_unknown_scopes(
@@ -74,6 +76,7 @@ def build_internal(
             transform(con)
             add_quality_findings(con, scope_findings)
             build_diagnosis_marts(con)
+            build_follow_up_marts(con)
             references = frames.get("reference_series", empty_reference_frame())
             con.register("reference_frame", references)
             con.execute("CREATE OR REPLACE TABLE reference_series AS SELECT * FROM reference_frame")

@@ -39,6 +39,7 @@ from pipeline import (
     run_context,
 )
 from pipeline import fingerprint as fp
+from pipeline.action_lists import follow_up_sources, write_night_action_lists
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.errors import UserError
 from pipeline.findings import ERROR, Finding
@@ -242,6 +243,8 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key)
         raise AfterPublishFailed(ctx, exc, reports_done=False) from exc
     try:
         record_publish(ctx, summary, fingerprint, delivered=True, figures=figures)
+        # The leaders' lists: made while the night still holds the exports' Ressursnr.
+        on_stage("deliver", write_night_action_lists, ctx, loaded, label="handlingslister")
     except Exception as exc:
         raise AfterPublishFailed(ctx, exc, reports_done=True) from exc
     return summary, loaded, findings
@@ -253,7 +256,9 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     NAV, the reference series and the manual measurements.
     Returns the loaded files, the extra staging frames and the findings."""
     with measure("read"):
-        files = discovery.discover(ctx.raw_dir, profile, discovery.AGRESSO_SOURCES)
+        files = discovery.discover(
+            ctx.raw_dir, profile, discovery.AGRESSO_SOURCES + follow_up_sources(profile)
+        )
         loaded = discovery.unexpected_files(ctx.raw_dir, profile)
     digests = fp.digests(fingerprint, ctx.raw_dir)
 
@@ -277,6 +282,8 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     org = read_all("organisation", None)
     units = intake.known_units_from(org)
     loaded += org + read_all("employments", units) + read_all("absences", units)
+    for source in follow_up_sources(profile):  # the optional follow-up export
+        loaded += read_all(source, None)
     with measure("read"):
         history.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
         for lf in loaded:
