@@ -41,7 +41,13 @@ STATUS_LABELS = {
     "overdue": "Forfalt: aktivitet ikke registrert",
 }
 COLUMNS = [
-    "Ressursnr", "Enhet", "Første fraværsdag", "Stoppunkt", "Forfallsdato", "Frist", "Status",
+    "Ressursnr",
+    "Enhet",
+    "Første fraværsdag",
+    "Stoppunkt",
+    "Forfallsdato",
+    "Frist",
+    "Status",
 ]
 # Sources whose Ressursnr are kept in memory for the night's lists: every case starts there.
 KEEPS_RESOURCE_NUMBERS = {"absences"}

@@ -105,8 +105,13 @@ def milestones_frame(config: FollowUpConfig) -> pd.DataFrame:
             for n, m in enumerate(config.milestones, start=1)
         ],
         columns=[
-            "milestone_id", "milestone_no", "day", "label", "legal_source",
-            "fully_absent_only", "activity",
+            "milestone_id",
+            "milestone_no",
+            "day",
+            "label",
+            "legal_source",
+            "fully_absent_only",
+            "activity",
         ],
     )
 
@@ -115,16 +120,29 @@ def load_follow_up_tables(con: duckdb.DuckDBPyConnection, profile: Profile, as_o
     """stg_follow_up_milestones, stg_follow_up_activity_codes and stg_follow_up_holidays (the
     public holidays around the as-of date, for the day a leader is told)."""
     config = follow_up_config(profile.path)
-    _table(con, "stg_follow_up_milestones", milestones_frame(config), {
-        "milestone_id": "VARCHAR", "milestone_no": "INTEGER", "day": "INTEGER",
-        "label": "VARCHAR", "legal_source": "VARCHAR", "fully_absent_only": "BOOLEAN",
-        "activity": "VARCHAR",
-    })
+    _table(
+        con,
+        "stg_follow_up_milestones",
+        milestones_frame(config),
+        {
+            "milestone_id": "VARCHAR",
+            "milestone_no": "INTEGER",
+            "day": "INTEGER",
+            "label": "VARCHAR",
+            "legal_source": "VARCHAR",
+            "fully_absent_only": "BOOLEAN",
+            "activity": "VARCHAR",
+        },
+    )
     codes = pd.DataFrame(
         {"activity_code": list(config.activities), "activity": list(config.activities.values())}
     )
-    _table(con, "stg_follow_up_activity_codes", codes,
-           {"activity_code": "VARCHAR", "activity": "VARCHAR"})
+    _table(
+        con,
+        "stg_follow_up_activity_codes",
+        codes,
+        {"activity_code": "VARCHAR", "activity": "VARCHAR"},
+    )
     # A due day may lie up to 14 days ahead and be told on the next working day; the days
     # themselves are made in SQL (core_follow_up_days), these are the holidays of both years.
     holidays = norwegian_public_holidays(as_of.year - 1, as_of.year + 1)

@@ -257,8 +257,9 @@ def test_status_counts_ongoing_cases_by_last_milestone_and_due_next_days(tmp_pat
 
 def test_small_groups_are_masked(tmp_path):
     extra = {"stg_organisation": organisation(LEADERS)}
-    con = build(tmp_path, EMPLOYMENTS, ABSENCES, as_of="2014-03-10", mask_threshold=2,
-                extra_frames=extra)
+    con = build(
+        tmp_path, EMPLOYMENTS, ABSENCES, as_of="2014-03-10", mask_threshold=2, extra_frames=extra
+    )
     u2 = con.execute(
         "SELECT DISTINCT is_masked, persons, ongoing_cases_last_passed FROM follow_up_status "
         "WHERE scope_code = 'U2'"

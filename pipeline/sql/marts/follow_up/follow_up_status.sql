@@ -55,10 +55,11 @@ SELECT
     m.label AS milestone_label,
     m.legal_source,
     CASE WHEN NOT masked THEN s.persons END AS persons,
-    CASE WHEN NOT masked THEN coalesce(b.ongoing, 0) END AS ongoing_cases_last_passed,
-    CASE WHEN NOT masked AND m.milestone_no > 0 THEN coalesce(b.due_7, 0) END
+    CAST(CASE WHEN NOT masked THEN coalesce(b.ongoing, 0) END AS BIGINT)
+        AS ongoing_cases_last_passed,
+    CAST(CASE WHEN NOT masked AND m.milestone_no > 0 THEN coalesce(b.due_7, 0) END AS BIGINT)
         AS cases_due_next_7_days,
-    CASE WHEN NOT masked AND m.milestone_no > 0 THEN coalesce(b.due_14, 0) END
+    CAST(CASE WHEN NOT masked AND m.milestone_no > 0 THEN coalesce(b.due_14, 0) END AS BIGINT)
         AS cases_due_next_14_days,
     masked AS is_masked
 FROM scopes AS s
