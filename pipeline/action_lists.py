@@ -162,7 +162,7 @@ def write_action_lists(
     loaded: Iterable,
     run_id: str,
     settings: LeaderAlertSettings | None = None,
-    send: Callable[..., bool] = alerts.send_alert,
+    send: Callable[..., bool] | None = None,
     as_of: dt.date | None = None,
 ) -> ActionListsResult:
     """Write every leader's list (and HR's) into a new owner-only folder and swap it in for last
@@ -186,6 +186,7 @@ def write_action_lists(
     )
     settings = settings or LeaderAlertSettings()
     if settings.leader_alerts:
+        send = send or alerts.send_alert
         result.messages_sent = send_messages(lists, numbers, settings, send, as_of)
     log.info(
         "handlingslister: %d ledere, %d punkter (%d forfalt), %d meldinger sendt",
