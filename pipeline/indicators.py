@@ -41,6 +41,7 @@ PLAN_INDICATORS_COLUMNS = {
     "target_text": "VARCHAR",
     "data_source": "VARCHAR",
     "owner": "VARCHAR",
+    "milestone_id": "VARCHAR",  # follow_up_on_time_pct: the milestone (empty: all of them)
 }
 PLAN_TARGETS_COLUMNS = {"indicator_id": "VARCHAR", "year": "INTEGER", "target": "DECIMAL(6, 1)"}
 MANUAL_MEASUREMENTS_COLUMNS = {
@@ -103,6 +104,7 @@ def load_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                 "target_text": target_text(ind.direction, ind.unit, ind.targets),
                 "data_source": ind.data_source,
                 "owner": ind.owner,
+                "milestone_id": ind.milestone,
             }
             for n, ind in enumerate(plan.indicators, start=1)
         ],
@@ -243,5 +245,18 @@ def _create_inputs(con: duckdb.DuckDBPyConnection, as_of_quarter: str, mask_thre
             "SELECT NULL::VARCHAR AS indicator_id, NULL::VARCHAR AS period_type, "
             "NULL::VARCHAR AS period, NULL::DECIMAL(18, 6) AS value WHERE FALSE"
         )
+    if _table_exists(con, "follow_up_periods"):
+        follow_up = (
+            "SELECT period_type, period, scope_level, scope_code, measure, milestone_id, "
+            "value, is_masked FROM follow_up_periods"
+        )
+    else:
+        follow_up = (
+            "SELECT NULL::VARCHAR AS period_type, NULL::VARCHAR AS period, "
+            "NULL::VARCHAR AS scope_level, NULL::VARCHAR AS scope_code, NULL::VARCHAR AS measure, "
+            "NULL::VARCHAR AS milestone_id, NULL::DECIMAL(18, 1) AS value, "
+            "NULL::BOOLEAN AS is_masked WHERE FALSE"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_follow_up AS {follow_up}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_diagnosis AS {diagnosis}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_manual AS {manual}")

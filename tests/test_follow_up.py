@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pandas as pd
 import pytest
 
 from pipeline.follow_up import follow_up_config
+from pipeline.indicators import evaluate_indicators
+from pipeline.plan import load_plan
 from pipeline.profile import DEFAULT_PROFILE
 from tests.helpers import build
 
@@ -283,3 +286,71 @@ def test_leader_is_the_units_then_the_sectors(tmp_path, person, leader):
         [person],
     ).fetchone()
     assert got == (leader,)
+
+
+FOLLOW_UP_PLAN = """\
+name: Testplan
+municipality: Testkommune
+target_groups:
+  - id: ledere
+    name: Ledere
+    benefits:
+      - id: oppfolging
+        name: Lederne følger opp de sykmeldte
+        type: qualitative
+        owner: Personalsjef
+        indicators:
+          - id: egenmeldte_tilfeller
+            name: Tilfeller med bare egenmelding
+            measure: self_certified_case_share
+            scope: municipality
+            direction: min
+            unit: prosent
+            targets:
+              2014: 90
+            data_source: Agresso
+            owner: Personalsjef
+          - id: oppfolgingsplan_i_tide
+            name: Oppfølgingsplan i tide, enhet 1
+            measure: follow_up_on_time_pct
+            milestone: follow_up_plan
+            scope: {unit: "U1"}
+            direction: min
+            unit: prosent
+            targets:
+              2014: 100
+            data_source: Oppfølgingsuttrekket
+            owner: Leder enhet 1
+          - id: oppfolging_i_tide
+            name: Oppfølging i tide, alle stoppunkter
+            measure: follow_up_on_time_pct
+            scope: municipality
+            direction: min
+            unit: prosent
+            targets:
+              2014: 80
+            data_source: Oppfølgingsuttrekket
+            owner: Personalsjef
+"""
+
+
+def test_plan_measures_self_certified_case_share_and_follow_up_on_time(tmp_path):
+    egm_only = [("P5", "EGM", "2014-02-10", "2014-02-12", None, None)]
+    con = warehouse(tmp_path / "wh", "2014-03-10", P3_ACTIVITIES, absences=ABSENCES + egm_only)
+    con.close()
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(FOLLOW_UP_PLAN, encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"))
+    evaluate_indicators(con, load_plan(plan_path), "2014K1", 1)
+    rows = con.execute(
+        "SELECT indicator_id, CAST(value AS VARCHAR), status FROM indicator_status "
+        "WHERE period_type = 'quarter' AND period = '2014K1' ORDER BY indicator_id"
+    ).fetchall()
+    assert rows == [
+        # 1 of the 5 cases begun in 2014K1 (P5's) is only self-certified
+        ("egenmeldte_tilfeller", "20.0", "not_met"),
+        # all milestones: 3 on time of 12 judged (U1: 9, P4's two in U2, P5's contact in U3)
+        ("oppfolging_i_tide", "25.0", "not_met"),
+        # U1's follow-up plans: P3 on time, P2 missing
+        ("oppfolgingsplan_i_tide", "50.0", "not_met"),
+    ]

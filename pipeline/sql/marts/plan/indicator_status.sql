@@ -4,7 +4,8 @@
 -- Inputs: plan_indicators and plan_targets (from plan.yaml), sick_leave_periods (the engine's
 -- rates per period and scope), and the temporary views indicator_input_diagnosis and
 -- indicator_input_manual, which stand in for diagnosis_periods and manual_measurements (empty
--- when the warehouse has none yet), and params (as_of_quarter, mask_threshold).
+-- when the warehouse has none yet), indicator_input_follow_up (follow_up_periods), and params
+-- (as_of_quarter, mask_threshold).
 --
 -- Rules:
 -- * A year's target applies to every period whose last quarter lies in that year.
@@ -84,6 +85,20 @@ from_diagnosis AS (
     WHERE i.measure = 'diagnosis_pct'
 ),
 
+-- The follow-up measures (pipeline/sql/marts/follow_up/follow_up_periods.sql): Mandal's share of
+-- cases that are only self-certified, and the share of milestones followed up on time (one
+-- milestone, or all of them when the indicator names none).
+from_follow_up AS (
+    SELECT i.indicator_id, f.period_type, f.period, f.value, f.is_masked
+    FROM plan_indicators AS i
+    JOIN indicator_input_follow_up AS f
+        ON f.scope_level = i.scope_level
+        AND f.scope_code = i.scope_code
+        AND f.measure = i.measure
+        AND f.milestone_id IS NOT DISTINCT FROM i.milestone_id
+    WHERE i.measure IN ('self_certified_case_share', 'follow_up_on_time_pct')
+),
+
 -- A value typed for a year is also the year's «hittil i år» in each of its quarters: HR types
 -- the year's figure so far (a survey score, the share of rounds done, a running count), which no
 -- rule could derive from quarter values of every kind of indicator.
@@ -107,6 +122,8 @@ measured AS (
         SELECT * FROM from_sick_leave
         UNION ALL
         SELECT * FROM from_diagnosis
+        UNION ALL
+        SELECT * FROM from_follow_up
         UNION ALL
         SELECT * FROM from_manual
     )
