@@ -43,6 +43,7 @@ from pipeline.action_lists import follow_up_sources, write_night_action_lists
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.errors import UserError
 from pipeline.findings import ERROR, Finding
+from pipeline.follow_up_report import night_follow_up
 from pipeline.plan import load_plan
 from pipeline.preflight import check_directories
 from pipeline.privacy import open_night_key, record_night_key
@@ -474,6 +475,7 @@ def finish_night(
         previous=(previous_run or {}).get("headline"),
         previous_run=previous_run,
         warnings=summary.warnings,
+        follow_up=night_follow_up(ctx.analytics_path),
     )
     artifacts(
         night_report.status_table(figures) if figures else [],
