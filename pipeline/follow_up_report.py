@@ -171,3 +171,57 @@ def night_follow_up(analytics_path) -> FollowUpFigures | None:
         return follow_up_figures(con)
     finally:
         con.close()
+
+
+def follow_up_section(figures: FollowUpFigures | None) -> dict | None:
+    """The gevinstrapport's section: an introduction and the two tables, as plain text cells."""
+    if figures is None:
+        return None
+    tables = [
+        {
+            "title": f"Stoppunkter per {figures.as_of:%d.%m.%Y}, hele kommunen",
+            "headings": ["Stoppunkt", "Pågående, sist passert", "Neste 7 dager", "Neste 14 dager"],
+            "rows": [
+                [
+                    r["label"],
+                    _count(r["ongoing"], r["masked"]),
+                    _count(r["due_7"], r["masked"]),
+                    _count(r["due_14"], r["masked"]),
+                ]
+                for r in figures.status
+            ],
+        }
+    ]
+    if figures.compliance:
+        rows = [
+            [
+                r["label"],
+                _count(r["passed"], r["masked"]),
+                _pct(r["on_time_pct"], r["masked"]),
+                _pct(r["late_pct"], r["masked"]),
+                _pct(r["missing_pct"], r["masked"]),
+            ]
+            for r in figures.compliance
+        ]
+        if figures.total:
+            t = figures.total
+            rows.append(
+                ["Alle stoppunkter", str(t["passed"])]
+                + [_pct(t[k], False) for k in ("on_time_pct", "late_pct", "missing_pct")]
+            )
+        tables.append(
+            {
+                "title": f"Oppfølging i tide {figures.quarter}, hele kommunen",
+                "headings": ["Stoppunkt", "Vurdert", "I tide %", "For sent %", "Mangler %"],
+                "rows": rows,
+            }
+        )
+    intro = (
+        "Stoppunktene i sykefraværsoppfølgingen (arbeidsmiljøloven § 4-6, folketrygdloven "
+        "§§ 8-7 a, 8-8, 8-12 og 8-19, og kommunens egen rutine), regnet i kalenderdager fra "
+        "tilfellets første dag. «I tide» = aktiviteten er registrert senest første arbeidsdag "
+        "på eller etter forfallsdagen."
+    )
+    if not figures.compliance:
+        intro += " Uten oppfølgingsuttrekk (data/raw/oppfolging) kan etterlevelsen ikke måles."
+    return {"intro": intro, "tables": tables}

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from pipeline.deliver.charts import has_national_line, indicator_chart_svg
 from pipeline.deliver.model import STATUS_COLOURS, STATUS_YEAR_TO_DATE, PlanReport, quarter_label
+from pipeline.follow_up_report import FollowUpFigures, follow_up_section
 from pipeline.sample_marker import SAMPLE_NOTICE
 from pipeline.vocabulary import (
     MASKED_TEXT,
@@ -40,7 +41,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_report_html(report: PlanReport) -> str:
+def render_report_html(report: PlanReport, follow_up: FollowUpFigures | None = None) -> str:
     """The gevinstrapport as one self-contained page: no scripts, fonts, images or links to load;
     the CSS is inlined from templates/report.css and the charts are inline SVG."""
     label = quarter_label(report.quarter)
@@ -83,6 +84,7 @@ def render_report_html(report: PlanReport) -> str:
             rows=_table_rows(report),
             previous_year=report.year - 1,
             charts=charts,
+            follow_up=follow_up_section(follow_up),
         )
     )
     return page
