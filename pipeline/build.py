@@ -15,6 +15,7 @@ from pipeline.diagnosis_marts import build_diagnosis_marts, load_nav_staging
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
 from pipeline.findings import Finding, findings_frame
+from pipeline.follow_up import build_follow_up_marts, load_follow_up_tables
 from pipeline.indicators import (
     MANUAL_MEASUREMENTS_COLUMNS,
     evaluate_indicators,
@@ -68,6 +69,7 @@ def load_warehouse(
             )
             create_staging(con, frames)
             cost.create_cost_tables(con, cost.load_cost_settings(profile))
+            load_follow_up_tables(con, profile, ctx.as_of)
             crash_point("loading", con)
             # NAV's scopes are checked against the organisation as staged (the newest snapshot).
             nav, scope_findings = drop_unknown_scopes(
@@ -106,6 +108,7 @@ def transform_warehouse(
             cost.add_cost_findings(con)
             add_quality_findings(con, list(load_findings))
             build_diagnosis_marts(con)
+            build_follow_up_marts(con)
             if plan is not None:
                 as_of_quarter = f"{ctx.as_of.year}K{(ctx.as_of.month - 1) // 3 + 1}"
                 evaluate_indicators(con, plan, as_of_quarter, ctx.mask_threshold)

@@ -42,6 +42,7 @@ PLAN_INDICATORS_COLUMNS = {
     "data_source": "VARCHAR",
     "owner": "VARCHAR",
     "baseline_year": "INTEGER",  # measures in kroner: the reduction from this year
+    "milestone_id": "VARCHAR",  # follow_up_on_time_pct: the milestone (empty: all of them)
 }
 # Targets in kroner (one million) need room; values and targets keep one decimal.
 PLAN_TARGETS_COLUMNS = {"indicator_id": "VARCHAR", "year": "INTEGER", "target": "DECIMAL(18, 1)"}
@@ -106,6 +107,7 @@ def load_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                 "data_source": ind.data_source,
                 "owner": ind.owner,
                 "baseline_year": ind.baseline_year,
+                "milestone_id": ind.milestone,
             }
             for n, ind in enumerate(plan.indicators, start=1)
         ],
@@ -246,6 +248,19 @@ def _create_inputs(con: duckdb.DuckDBPyConnection, as_of_quarter: str, mask_thre
             "SELECT NULL::VARCHAR AS indicator_id, NULL::VARCHAR AS period_type, "
             "NULL::VARCHAR AS period, NULL::DECIMAL(18, 6) AS value WHERE FALSE"
         )
+    if _table_exists(con, "follow_up_periods"):
+        follow_up = (
+            "SELECT period_type, period, scope_level, scope_code, measure, milestone_id, "
+            "value, is_masked FROM follow_up_periods"
+        )
+    else:
+        follow_up = (
+            "SELECT NULL::VARCHAR AS period_type, NULL::VARCHAR AS period, "
+            "NULL::VARCHAR AS scope_level, NULL::VARCHAR AS scope_code, NULL::VARCHAR AS measure, "
+            "NULL::VARCHAR AS milestone_id, NULL::DECIMAL(18, 1) AS value, "
+            "NULL::BOOLEAN AS is_masked WHERE FALSE"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_follow_up AS {follow_up}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_diagnosis AS {diagnosis}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_manual AS {manual}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW indicator_input_cost AS {_cost_input(con)}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.action_lists import KEEPS_RESOURCE_NUMBERS, resource_numbers
 from pipeline.discovery import file_digest
 from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, Finding
@@ -43,11 +44,15 @@ def read_and_validate(
         finding = Finding(source_name, path.name, None, exc.column, ERROR, exc.rule, exc.reason)
         return LoadedFile(source_name, path, digest, None, 0, None, [finding], exc.reason)
     with measure("protect"):
+        keeps = source_name in KEEPS_RESOURCE_NUMBERS
+        numbers = resource_numbers(good, source, key) if keeps else None
         good = protect(good, source, key)
         good.insert(0, "source_file", path.name)
-    return LoadedFile(
+    loaded = LoadedFile(
         source_name, path, digest, sf.encoding, sf.rows_read, good, sf.findings + row_findings
     )
+    loaded.resource_numbers = numbers
+    return loaded
 
 
 def protect(frame: pd.DataFrame, source, key: bytes) -> pd.DataFrame:

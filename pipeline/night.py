@@ -40,9 +40,11 @@ from pipeline import (
     run_context,
 )
 from pipeline import fingerprint as fp
+from pipeline.action_lists import follow_up_sources, write_night_action_lists
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.errors import UserError
 from pipeline.findings import ERROR, Finding
+from pipeline.follow_up_report import night_follow_up
 from pipeline.plan import load_plan
 from pipeline.preflight import check_directories
 from pipeline.privacy import open_night_key, record_night_key
@@ -239,6 +241,8 @@ def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key)
         raise AfterPublishFailed(ctx, exc, reports_done=False) from exc
     try:
         record_publish(ctx, summary, fingerprint, delivered=True, figures=figures)
+        # The leaders' lists: made while the night still holds the exports' Ressursnr.
+        on_stage("deliver", write_night_action_lists, ctx, loaded, label="handlingslister")
     except Exception as exc:
         raise AfterPublishFailed(ctx, exc, reports_done=True) from exc
     return summary, loaded, findings
@@ -251,7 +255,9 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     Returns the loaded files, the extra staging frames and the findings."""
     with measure("read"):
         files = discovery.discover(
-            ctx.raw_dir, profile, discovery.AGRESSO_SOURCES + cost.account_sources(profile)
+            ctx.raw_dir,
+            profile,
+            discovery.AGRESSO_SOURCES + cost.account_sources(profile) + follow_up_sources(profile),
         )
         loaded = discovery.unexpected_files(ctx.raw_dir, profile)
     digests = fp.digests(fingerprint, ctx.raw_dir)
@@ -278,6 +284,8 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     loaded += org + read_all("employments", units) + read_all("absences", units)
     for source in cost.account_sources(profile):  # the accounts, for the cost of sick leave
         loaded += read_all(source, units)
+    for source in follow_up_sources(profile):  # the optional follow-up export
+        loaded += read_all(source, None)
     with measure("read"):
         history.settle_history(loaded, archive.read_record(ctx.raw_dir), ctx.started_at, profile)
         for lf in loaded:
@@ -476,6 +484,7 @@ def finish_night(
         previous=(previous_run or {}).get("headline"),
         previous_run=previous_run,
         warnings=summary.warnings,
+        follow_up=night_follow_up(ctx.analytics_path),
     )
     artifacts(
         night_report.status_table(figures) if figures else [],

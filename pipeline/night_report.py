@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.findings import ERROR, Finding
+from pipeline.follow_up_report import FollowUpFigures
+from pipeline.follow_up_report import markdown_lines as follow_up_markdown
 from pipeline.sample_marker import SAMPLE_NOTICE
 from pipeline.vocabulary import (
     MASKED_TEXT,
@@ -212,13 +214,15 @@ def summary_markdown(
     previous: dict[str, Any] | None,
     previous_run: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
+    follow_up: FollowUpFigures | None = None,
 ) -> str:
     """The night summary in Norwegian markdown: status, counts, rejected files, findings per
     rule and the headline figures against the previous publish.
 
     `night` is the run's date as shown (dd.mm.yyyy), `as_of` likewise; `previous_run` is the last
     publish's record (run_id, finished_at), `previous` its figures. `warnings` (such as a lost
-    pseudonymisation key) come first, where nobody can miss them.
+    pseudonymisation key) come first, where nobody can miss them. `follow_up`: the follow-up
+    milestones and compliance (pipeline.follow_up_report), last.
     """
     lines = [f"# Nattkjøring sykefravær {night}", ""]
     for warning in warnings or []:
@@ -234,6 +238,9 @@ def summary_markdown(
     if current:
         lines += _headline_lines(current, previous)
         lines += net_cost_lines(current, previous)
+    lines += follow_up_markdown(
+        follow_up
+    )  # the follow-up of sick leave (pipeline/follow_up_report)
     return "\n".join(lines)
 
 

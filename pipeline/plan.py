@@ -72,6 +72,7 @@ class Indicator:
     line: int  # where the indicator starts in the plan file
     # A measure in kroner measured as its reduction from the same period of this year.
     baseline_year: int | None = None
+    milestone: str | None = None  # follow_up_on_time_pct: one milestone (None: all of them)
 
     def target_for(self, year: int) -> Decimal | None:
         """The target for a year; None when the year has no target or its target is unset."""
@@ -199,6 +200,7 @@ def _build(path: Path, document: CommentedMap) -> Plan:
                     name=_text(ind, "name"),
                     measure=str(ind["measure"]),
                     diagnosis_group=_text(ind, "diagnosis_group"),
+                    milestone=_text(ind, "milestone"),
                     scope=_scope(ind["scope"]),
                     direction=str(ind["direction"]),
                     unit=_text(ind, "unit"),

@@ -45,6 +45,9 @@ class LoadedFile:
     duplicate_of: str | None = None  # name of an earlier file with the same content
     first_seen_at: dt.datetime | None = None  # when a run first saw this content
     rows_superseded: int = 0  # rows replaced by a newer export of the same source
+    # Pseudonym -> the export's own Ressursnr (absences only), held in memory for the night's
+    # action lists (pipeline/action_lists.py); never written, printed or stored.
+    resource_numbers: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows_loaded(self) -> int:

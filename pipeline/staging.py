@@ -14,6 +14,8 @@ STAGING = {
     "employments": ("stg_employments", "employment_id", "from_date"),
     "absences": ("stg_absences", "absence_id", "from_date"),
     "organisation": ("stg_organisation", None, None),
+    # optional: what was done in each sick-leave case (pipeline/follow_up.py)
+    "follow_up": ("stg_follow_up_activities", None, "activity_date"),
 }
 
 

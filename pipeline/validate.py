@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.expectations import EARLIEST_PLAUSIBLE_DATE, check_file, check_rows
 from pipeline.findings import ERROR, Finding, line_findings
+from pipeline.follow_up import activity_codes
 from pipeline.profile import Profile
 from pipeline.read import SourceFile
 
@@ -22,6 +23,7 @@ def suite_parameters(profile: Profile, known_units: set[str] | None) -> dict:
     return {
         "known_units": sorted(known_units) if known_units is not None else None,
         "absence_codes": sorted(profile.absence_codes),
+        "follow_up_activities": activity_codes(profile),
         "earliest_date": pd.Timestamp(EARLIEST_PLAUSIBLE_DATE),
     }
 

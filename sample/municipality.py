@@ -27,6 +27,7 @@ import pandas as pd
 from pipeline.profile import Profile, load_profile
 from pipeline.sample_marker import SAMPLE_MARKER, SAMPLE_NOTICE
 from sample import cost
+from sample.follow_up import follow_up_export, with_leaders
 from sample.formats import _format_dates, _format_numbers
 from sample.manual import _manual_measurements
 from sample.people import _employment_export, _employments, _org_export, _organisation
@@ -64,7 +65,11 @@ def generate_municipality(
     agresso = raw_dir / "agresso"
     agresso.mkdir(parents=True, exist_ok=True)
     for name, frame, source in [
-        ("organisasjon.csv", _org_export(org), "organisation"),
+        (
+            "organisasjon.csv",
+            with_leaders(_org_export(org), np.random.default_rng([seed, 3])),
+            "organisation",
+        ),
         ("ansettelser.csv", _employment_export(people, jobs), "employments"),
         ("fravaer.csv", absences, "absences"),
     ]:
@@ -98,8 +103,28 @@ def generate_municipality(
     )
     summary.paths.append(accounts_path)
     summary.rows["accounts"] = len(accounts)
+    _write_follow_up(raw_dir, absences, people, jobs, end, profile, seed, summary)
     summary.paths.append(write_sample_marker(raw_dir, seed, employees))
     return summary
+
+
+def _write_follow_up(raw_dir, absences, people, jobs, end, profile, seed, summary) -> None:
+    """The follow-up export (data/raw/oppfolging), drawn from its own stream of random numbers
+    so the other files stay as they were."""
+    if "follow_up" not in profile.sources:
+        return
+    first_jobs = jobs.drop_duplicates("person")
+    home_units = pd.Series(
+        first_jobs["unit_code"].to_numpy(),
+        index=people["resource_id"].to_numpy()[first_jobs["person"].to_numpy()],
+    )
+    frame = follow_up_export(absences, home_units, end, profile, np.random.default_rng([seed, 2]))
+    folder = raw_dir / profile.source("follow_up").folder
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "oppfolging.csv"
+    _write_agresso(frame, profile.source("follow_up"), path)
+    summary.paths.append(path)
+    summary.rows["follow_up"] = len(frame)
 
 
 def write_sample_marker(raw_dir: Path, seed: int, employees: int) -> Path:

@@ -153,6 +153,8 @@ def test_plan_sheet_has_the_seed_layout(plan_sheet):
         "Avstemming mot NAV",
         "Kostnader per kvartal",
         "Kostnader per periode",
+        "Oppfølging stoppunkter",
+        "Oppfølging i tide",
     ]
     # One row per indicator in plan order x last year's four quarters, its annual figure, this
     # year's quarters so far and year-to-date.
@@ -618,6 +620,7 @@ def test_report_command_prints_the_paths(warehouse, tmp_path):
     assert lines[0] == f"Gevinstrapport for 2014K2 skrevet til {out}:"
     assert f"  {out / 'gevinstrapport_2014K2.xlsx'}" in lines
     assert len(lines) == 1 + 2 + 8 + 8  # the report, then CSV and Parquet of each mart
+    assert len(lines) == 1 + 2 + 8 + 8  # six sick-leave marts and the two follow-up marts
     page = (out / "gevinstrapport_2014K2.html").read_text(encoding="utf-8")
     assert "Andebu kommune" in page  # the municipality's name comes from plan.yaml
 

@@ -20,6 +20,9 @@ LAYERS = (
     "marts/cost",
     "marts/diagnosis",
     "marts/plan",
+    "marts/diagnosis",
+    "marts/plan",
+    "marts/follow_up",
 )
 
 

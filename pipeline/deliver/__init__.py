@@ -49,6 +49,7 @@ from pipeline.deliver.model import (
 from pipeline.deliver.tabular import csv_text_expression, hr_columns, write_csv, write_parquet
 from pipeline.errors import UserError
 from pipeline.failpoints import crash_point
+from pipeline.follow_up_report import follow_up_figures
 from pipeline.warehouse import connect
 
 __all__ = [
@@ -101,6 +102,7 @@ def write_deliverables(
         try:
             report = load_plan_report(con, report_quarter, municipality)
             report = replace(report, cost=load_cost_section(con, report.chart_quarters))
+            follow_up = follow_up_figures(con, report.quarter)
             fetched = {mart["table"]: fetch_mart(con, mart, spec) for mart in spec["marts"]}
         finally:
             con.close()
@@ -110,7 +112,7 @@ def write_deliverables(
         try:
             built = _layout(staging, report.quarter, spec, marts)
             write_workbook(built.workbook, report, marts, spec)
-            built.html.write_text(render_report_html(report), encoding="utf-8")
+            built.html.write_text(render_report_html(report, follow_up), encoding="utf-8")
             for mart in present(spec, marts):
                 table = marts[mart["table"]]
                 write_csv(built.csv[mart["table"]], table, mart, spec["value_labels"])

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from pipeline.deliver.charts import has_national_line, indicator_chart_svg
 from pipeline.deliver.cost_section import cost_chart_svg, cost_table
 from pipeline.deliver.model import STATUS_COLOURS, STATUS_YEAR_TO_DATE, PlanReport, quarter_label
+from pipeline.follow_up_report import FollowUpFigures, follow_up_section
 from pipeline.sample_marker import SAMPLE_NOTICE
 from pipeline.vocabulary import (
     MASKED_TEXT,
@@ -41,7 +42,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_report_html(report: PlanReport) -> str:
+def render_report_html(report: PlanReport, follow_up: FollowUpFigures | None = None) -> str:
     """The gevinstrapport as one self-contained page: no scripts, fonts, images or links to load;
     the CSS is inlined from templates/report.css and the charts are inline SVG."""
     label = quarter_label(report.quarter)
@@ -85,6 +86,7 @@ def render_report_html(report: PlanReport) -> str:
             previous_year=report.year - 1,
             charts=charts,
             cost=_cost_context(report),
+            follow_up=follow_up_section(follow_up),
         )
     )
     return page

@@ -5,7 +5,8 @@
 -- rates per period and scope), and the temporary views indicator_input_diagnosis and
 -- indicator_input_manual, which stand in for diagnosis_periods and manual_measurements (empty
 -- when the warehouse has none yet), indicator_input_cost (the amounts in kroner from
--- sick_leave_cost_periods, one row per measure) and params (as_of_quarter, mask_threshold).
+-- sick_leave_cost_periods, one row per measure), indicator_input_follow_up (follow_up_periods)
+-- and params (as_of_quarter, mask_threshold).
 --
 -- Rules:
 -- * A year's target applies to every period whose last quarter lies in that year.
@@ -119,6 +120,20 @@ from_cost AS (
     WHERE i.measure IN ('sick_leave_cost_kr', 'substitute_cost_kr', 'refund_gap_kr')
 ),
 
+-- The follow-up measures (pipeline/sql/marts/follow_up/follow_up_periods.sql): Mandal's share of
+-- cases that are only self-certified, and the share of milestones followed up on time (one
+-- milestone, or all of them when the indicator names none).
+from_follow_up AS (
+    SELECT i.indicator_id, f.period_type, f.period, f.value, f.is_masked
+    FROM plan_indicators AS i
+    JOIN indicator_input_follow_up AS f
+        ON f.scope_level = i.scope_level
+        AND f.scope_code = i.scope_code
+        AND f.measure = i.measure
+        AND f.milestone_id IS NOT DISTINCT FROM i.milestone_id
+    WHERE i.measure IN ('self_certified_case_share', 'follow_up_on_time_pct')
+),
+
 -- A value typed for a year is also the year's «hittil i år» in each of its quarters: HR types
 -- the year's figure so far (a survey score, the share of rounds done, a running count), which no
 -- rule could derive from quarter values of every kind of indicator.
@@ -144,6 +159,8 @@ measured AS (
         SELECT * FROM from_diagnosis
         UNION ALL
         SELECT * FROM from_cost
+        UNION ALL
+        SELECT * FROM from_follow_up
         UNION ALL
         SELECT * FROM from_manual
     )
