@@ -619,8 +619,9 @@ def test_report_command_prints_the_paths(warehouse, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f"Gevinstrapport for 2014K2 skrevet til {out}:"
     assert f"  {out / 'gevinstrapport_2014K2.xlsx'}" in lines
-    assert len(lines) == 1 + 2 + 8 + 8  # the report, then CSV and Parquet of each mart
-    assert len(lines) == 1 + 2 + 8 + 8  # six sick-leave marts and the two follow-up marts
+    # the report, then CSV and Parquet of each mart: six sick-leave and diagnosis marts, the two
+    # cost marts and the two follow-up marts
+    assert len(lines) == 1 + 2 + 10 + 10
     page = (out / "gevinstrapport_2014K2.html").read_text(encoding="utf-8")
     assert "Andebu kommune" in page  # the municipality's name comes from plan.yaml
 
