@@ -20,8 +20,6 @@ LAYERS = (
     "marts/cost",
     "marts/diagnosis",
     "marts/plan",
-    "marts/diagnosis",
-    "marts/plan",
     "marts/follow_up",
 )
 
