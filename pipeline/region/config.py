@@ -23,7 +23,14 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from pipeline.errors import UserError
-from pipeline.plan_issues import PlanIssue, _line_of, _plain, _what_is_wrong, _with_hint, _yaml_issue
+from pipeline.plan_issues import (
+    PlanIssue,
+    _line_of,
+    _plain,
+    _what_is_wrong,
+    _with_hint,
+    _yaml_issue,
+)
 from pipeline.profile import DEFAULT_PROFILE, SCHEMAS_DIR
 
 REGION_SCHEMA = SCHEMAS_DIR / "region.schema.json"
