@@ -327,3 +327,23 @@ def test_report_shows_each_municipality_against_the_region_in_norwegian(tmp_path
     assert "<td>C-kommune</td><td>0003</td><td>ingen publiserte tall</td>" in page
     assert page.count("<svg") == 3  # the municipalities' funnel and one per common sector (2)
     assert "<script" not in page
+
+
+def test_navs_rule_is_strictly_more_than_ten_percent_either_way(tmp_path):
+    """A at 11.0 % and B at 9.0 % against a region at 10.0 %: exactly 1.1 and 0.9 times the
+    region is still «about the same» (NAV: more than 1.1 times is higher, less than 0.9 lower)."""
+    path = tmp_path / "region.yaml"
+    path.write_text(REGION_YAML.format(threshold=5), encoding="utf-8")
+    publish_municipality(
+        tmp_path / "a", [("2014K1", "municipality", "Alle", "A", 10, "100", "11", False)]
+    )
+    publish_municipality(
+        tmp_path / "b", [("2014K1", "municipality", "Alle", "B", 10, "100", "9", False)]
+    )
+    build = build_region_database(load_region(path), AS_OF)
+    assert rows_of(
+        build.path,
+        "SELECT municipality_number, sick_leave_pct, reference_pct, nav_signal "
+        "FROM region_comparison WHERE scope_level = 'municipality' ORDER BY 1",
+    ) == [("0001", Decimal("11.0"), Decimal("10.0"), "same"),
+          ("0002", Decimal("9.0"), Decimal("10.0"), "same")]

@@ -60,6 +60,8 @@ class RegionReport:
     by_sector: dict[str, pd.DataFrame]  # common sector code -> its municipalities
     sector_names: dict[str, str]
     members: pd.DataFrame
+    # (scope_level, municipality_number, sector_code) -> (rate, NAV's signal) over four quarters
+    four_quarters: dict[tuple, tuple]
     is_sample_data: bool
     mask_threshold: int
 
@@ -74,6 +76,12 @@ def read_report(database: Path, quarter: str | None = None) -> RegionReport:
             "ORDER BY scope_level, sector_code, rank NULLS LAST, municipality_name",
             [quarter],
         ).fetchdf()
+        # NAV judges the last four quarters: the same comparison over the four ending here.
+        four = con.execute(
+            "SELECT scope_level, municipality_number, sector_code, sick_leave_pct, nav_signal "
+            "FROM region_comparison WHERE period_type = 'rolling_four_quarters' AND period = ?",
+            [quarter],
+        ).fetchall()
         region = con.execute(
             "SELECT q.persons, q.sick_leave_pct, q.parts, q.parts_masked, n.sick_leave_pct "
             "AS national_pct FROM region_sick_leave_quarterly AS q "
@@ -98,6 +106,8 @@ def read_report(database: Path, quarter: str | None = None) -> RegionReport:
         by_sector={code: frame for code, frame in per_sector.groupby("sector_code")},
         sector_names=dict(zip(sectors["sector_code"], sectors["sector_name"], strict=True)),
         members=members,
+        four_quarters={(level, number, sector): (pct, signal)
+                       for level, number, sector, pct, signal in four},
         is_sample_data=bool(info["is_sample_data"]),
         mask_threshold=int(info["mask_threshold"]),
     )
@@ -164,9 +174,15 @@ def _pp(value) -> str:
     return f"{sign}{norwegian_number(abs(number))}"
 
 
-def _rows(frame: pd.DataFrame, label_column: str, reference_pct) -> list[dict]:
+def _key(value):
+    return None if value is None or pd.isna(value) else value
+
+
+def _rows(frame: pd.DataFrame, label_column: str, reference_pct, four: dict) -> list[dict]:
     rows = []
     for _, r in frame.iterrows():
+        key = (r["scope_level"], _key(r["municipality_number"]), _key(r["sector_code"]))
+        four_pct, four_signal = four.get(key, (None, None))
         masked = bool(r["is_masked"])
         position = ""
         if not masked and reference_pct is not None and not pd.isna(reference_pct):
@@ -183,6 +199,9 @@ def _rows(frame: pd.DataFrame, label_column: str, reference_pct) -> list[dict]:
                 "rank": "–" if masked else f"{int(r['rank'])} av {int(r['ranked'])}",
                 "trend": _pp(r["trend_pp"]),
                 "national": _pct(r["national_pct"]) if not pd.isna(r["national_pct"]) else "–",
+                "four": _pct(four_pct) if four_signal or four_pct is not None else "–",
+                "four_signal": four_signal or "masked",
+                "four_word": SIGNAL_WORDS.get(four_signal, "–"),
                 "funnel": {"outside_998": "utenfor 99,8 %", "outside_95": "utenfor 95 %",
                            "inside": "innenfor"}.get(position, "–"),
             }
@@ -204,7 +223,7 @@ def render(report: RegionReport) -> str:
             {
                 "name": name,
                 "reference": _pct(reference_pct),
-                "rows": _rows(frame, "municipality_name", reference_pct),
+                "rows": _rows(frame, "municipality_name", reference_pct, report.four_quarters),
                 "chart": funnel_svg(frame, reference_pct, "municipality_name",
                                     f"{name}: kommunene mot sektoren i regionen", f"f-{code}"),
             }
@@ -225,10 +244,12 @@ def render(report: RegionReport) -> str:
         region_persons=norwegian_count(int(report.region["persons"]))
         if report.region.get("persons") is not None and not pd.isna(report.region["persons"])
         else "–",
-        municipalities=_rows(report.municipalities, "municipality_name", region_pct),
+        municipalities=_rows(
+            report.municipalities, "municipality_name", region_pct, report.four_quarters
+        ),
         municipality_chart=funnel_svg(report.municipalities, region_pct, "municipality_name",
                                       "Kommunene mot regionen", "f-kommuner"),
-        sectors=_rows(report.sectors, "sector_name", region_pct),
+        sectors=_rows(report.sectors, "sector_name", region_pct, report.four_quarters),
         sector_sections=sector_sections,
         members=members,
         mask_threshold=report.mask_threshold,

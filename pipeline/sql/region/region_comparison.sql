@@ -1,12 +1,16 @@
 -- Each municipality against the region, each municipality's common sector against the same sector
 -- in the region, and each common sector against the region as a whole, period by period.
 --
+-- nav_signal is NAV's rule for comparing an employer with its industry in its sick-leave
+-- statistics service (github.com/navikt/sykefravarsstatistikk, src/Forside/vurdering-utils.ts):
+-- the published percentage more than 1.1 times the reference's is higher (red), less than 0.9
+-- times is lower (green), else about the same; NAV judges the last four quarters and says nothing
+-- while fewer than four are there, so an incomplete rolling period gets no signal here either.
 -- ratio_pct is 100 x the group's rate / the reference's rate on the unrounded workdays (through
--- sick_leave_pct, so rounded half up to one decimal like every published percentage). NAV's rule
--- for comparing an employer with its industry: more than 10 % above is higher (red), more than
--- 10 % below is lower (green), in between is about the same. rank: 1 = the lowest sick leave
--- among the unmasked groups compared with the same reference. trend_pp: percentage points since
--- the same period a year earlier. national_pct: SSB's figure for the country (quarters only).
+-- sick_leave_pct, rounded half up to one decimal like every published percentage). rank: 1 = the
+-- lowest sick leave among the unmasked groups compared with the same reference. trend_pp:
+-- percentage points since the same period a year earlier. national_pct: SSB's figure for the
+-- country (quarters only).
 CREATE OR REPLACE TABLE region_comparison AS
 WITH pairs AS (
     SELECT g.*, r.sick_leave_pct AS reference_pct,
@@ -59,9 +63,10 @@ SELECT
     c.reference_pct,
     c.ratio_pct,
     CASE
-        WHEN c.ratio_pct IS NULL THEN NULL
-        WHEN c.ratio_pct > 110 THEN 'higher'
-        WHEN c.ratio_pct < 90 THEN 'lower'
+        WHEN c.sick_leave_pct IS NULL OR c.reference_pct IS NULL THEN NULL
+        WHEN c.period_type = 'rolling_four_quarters' AND NOT c.is_complete THEN NULL
+        WHEN c.sick_leave_pct > 1.1 * c.reference_pct THEN 'higher'
+        WHEN c.sick_leave_pct < 0.9 * c.reference_pct THEN 'lower'
         ELSE 'same'
     END AS nav_signal,
     CASE WHEN c.sick_leave_pct IS NOT NULL THEN
