@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -134,7 +135,10 @@ def funnel_svg(frame: pd.DataFrame, reference_pct, label_column: str, title: str
     reference = float(reference_pct)
     persons = shown["persons"].astype(float)
     rates = shown["sick_leave_pct"].astype(float)
-    n = pd.Series(sorted({*range(5, int(persons.max() * 1.15) + 2, 1)}), dtype=float)
+    # The limits from half the smallest group to a little past the largest: below that they fan
+    # out to the whole axis and squeeze the points together.
+    smallest = max(2.0, float(persons.min()) / 2)
+    n = pd.Series(np.geomspace(smallest, float(persons.max()) * 1.15, 200))
     with rc_context({"svg.fonttype": "none", "font.size": 9}):
         fig = Figure(figsize=(7.5, 3.6))
         ax = fig.add_subplot()
