@@ -347,3 +347,18 @@ def test_navs_rule_is_strictly_more_than_ten_percent_either_way(tmp_path):
         "FROM region_comparison WHERE scope_level = 'municipality' ORDER BY 1",
     ) == [("0001", Decimal("11.0"), Decimal("10.0"), "same"),
           ("0002", Decimal("9.0"), Decimal("10.0"), "same")]
+
+
+def test_region_benchmark_extrapolates_a_fitted_night_to_the_country():
+    from benchmarks.region import extrapolate
+
+    # 10 s for 100 employees, 12 s for 200: 8 s + 20 s per 1 000 employees; 357 x 8 s + 0.02 s
+    # x 500 000 = 12 856 s of nights, 6 428 s on two workers.
+    assert extrapolate([(100, 10.0), (200, 12.0)], workers=2) == {
+        "seconds_per_night": 8.0,
+        "seconds_per_1000_employees": 20.0,
+        "country_night_seconds": 12856.0,
+        "country_wall_seconds_with_workers": 6428.0,
+    }
+    # Noise that makes bigger look faster is not believed: every night the mean.
+    assert extrapolate([(100, 12.0), (200, 10.0)], workers=1)["seconds_per_night"] == 11.0
