@@ -133,7 +133,7 @@ def region_yaml(members, name: str) -> str:
     lines = [
         "# The sample region: generated municipalities (sample data, not real figures).",
         f"name: {name}",
-        "output: region            # region.duckdb and the regional report",
+        "output: felles            # region.duckdb and the regional report (regionrapport_*.html)",
         "mask_threshold: 5",
         "concurrency: 2            # municipality nights at a time on the work pool",
         "work_pool: sickleave-region",
