@@ -362,3 +362,26 @@ def test_region_benchmark_extrapolates_a_fitted_night_to_the_country():
     }
     # Noise that makes bigger look faster is not believed: every night the mean.
     assert extrapolate([(100, 12.0), (200, 10.0)], workers=1)["seconds_per_night"] == 11.0
+
+
+@pytest.mark.parametrize("command", ["region-generate", "region-run", "region-build", "serve"])
+def test_region_commands_have_norwegian_help(command, capsys):
+    from tests.test_cli import ENGLISH, main_in_process
+
+    code, out, err = main_in_process([command, "--help"], capsys)
+    assert code == 0 and err == ""
+    assert not [word for word in ENGLISH if word in out]
+    for line in out.splitlines():
+        if line.strip() and not line.startswith("Bruk: "):
+            assert line.rstrip()[-1] in ".:)»", line
+
+
+def test_a_region_file_mistake_is_one_sentence_and_exit_code_2(tmp_path, capsys):
+    from tests.test_cli import main_in_process
+
+    path = tmp_path / "region.yaml"
+    path.write_text(REGION_YAML.format(threshold=5).replace('"0002"', '"02"'), encoding="utf-8")
+    code, out, err = main_in_process(["region-build", "--region", str(path)], capsys)
+    assert code == 2 and out == ""
+    assert err.strip().startswith("Feil: region.yaml linje 18, kommune 'B-kommune', felt 'number'")
+    assert "Traceback" not in err
