@@ -13,7 +13,7 @@ import pytest
 from pipeline import sqlproject
 from pipeline.sqlproject import Model, build_order
 
-LAYERS = ("staging", "core", "marts/sick_leave", "marts/diagnosis", "marts/plan")
+LAYERS = ("staging", "core", "marts/sick_leave", "marts/diagnosis", "marts/plan", "region")
 
 
 def test_every_sql_file_makes_the_one_table_it_is_named_after():
