@@ -40,6 +40,7 @@ from prefect.deployments import run_deployment
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron
 
+from flows.alerts import alert_failed_run
 from flows.nightly import nightly
 from pipeline.region.combine import build_region_database
 from pipeline.region.config import Region, load_region, night_environment, night_parameters
@@ -100,7 +101,12 @@ def combine(region_path: str, as_of: dt.date, failed: list[str]) -> tuple[str, s
     return str(build.path), str(report), build.included
 
 
-@flow(name="sickleave-region", log_prints=True)
+@flow(
+    name="sickleave-region",
+    log_prints=True,
+    on_failure=[alert_failed_run],  # a municipality that fails alerts from its own run
+    on_crashed=[alert_failed_run],
+)
 def region_night(
     region_path: str,
     as_of: dt.date | None = None,

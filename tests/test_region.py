@@ -385,3 +385,19 @@ def test_a_region_file_mistake_is_one_sentence_and_exit_code_2(tmp_path, capsys)
     assert code == 2 and out == ""
     assert err.strip().startswith("Feil: region.yaml linje 18, kommune 'B-kommune', felt 'number'")
     assert "Traceback" not in err
+
+
+def test_a_region_where_nobody_published_still_builds_and_says_so(tmp_path):
+    path = tmp_path / "region.yaml"
+    path.write_text(REGION_YAML.format(threshold=5), encoding="utf-8")
+    region = load_region(path)
+    build = build_region_database(region, AS_OF, failed=frozenset({"0001"}))
+    assert build.included == []
+    assert rows_of(build.path, "SELECT count(*) FROM region_sick_leave_periods") == [(0,)]
+    from pipeline.region.report import write_region_report
+
+    report = write_region_report(build.path, region.output_dir)
+    assert report.name == "regionrapport_2014K1.html"  # the as-of date's quarter
+    page = report.read_text(encoding="utf-8")
+    assert "<td>A-kommune</td><td>0001</td><td>nattkjøringen feilet</td>" in page
+    assert "<td>B-kommune</td><td>0002</td><td>ingen publiserte tall</td>" in page

@@ -21,8 +21,15 @@ import duckdb
 from pipeline import filemodes, sqlproject
 from pipeline.profile import SCHEMAS_DIR
 from pipeline.region.config import Municipality, Region
-from pipeline.warehouse import ANALYTICS_DB, _comment_table, _sql_string, sql_literal
-from pipeline.warehouse import load_warehouse_schema as _load_schema
+
+# The published warehouse's own commenting: the region's data dictionary has the same shape.
+from pipeline.warehouse import (
+    ANALYTICS_DB,
+    _comment_table,
+    _sql_string,
+    load_warehouse_schema,
+    sql_literal,
+)
 
 REGION_DB = "region.duckdb"
 REGION_SCHEMA = SCHEMAS_DIR / "region_warehouse.yaml"
@@ -215,7 +222,7 @@ def _run_info(con: duckdb.DuckDBPyConnection, region: Region, as_of: dt.date, pu
 def _comment_everything(con: duckdb.DuckDBPyConnection) -> None:
     """Every persistent table gets its comment and every column its own; a table the data
     dictionary does not know is an error (nothing is published undocumented)."""
-    schema = _load_schema(REGION_SCHEMA)
+    schema = load_warehouse_schema(REGION_SCHEMA)
     tables = [
         name
         for (name,) in con.execute(

@@ -71,7 +71,7 @@ def read_report(database: Path, quarter: str | None = None) -> RegionReport:
     con = duckdb.connect(str(database), read_only=True)
     try:
         info = con.execute("SELECT * FROM region_run_info").fetchdf().iloc[0]
-        quarter = quarter or _report_quarter(con)
+        quarter = quarter or _report_quarter(con, info["as_of"])
         comparison = con.execute(
             "SELECT * FROM region_comparison WHERE period_type = 'quarter' AND period = ? "
             "ORDER BY scope_level, sector_code, rank NULLS LAST, municipality_name",
@@ -114,13 +114,14 @@ def read_report(database: Path, quarter: str | None = None) -> RegionReport:
     )
 
 
-def _report_quarter(con: duckdb.DuckDBPyConnection) -> str:
-    """The latest complete quarter with regional figures (else the latest quarter)."""
+def _report_quarter(con: duckdb.DuckDBPyConnection, as_of) -> str:
+    """The latest complete quarter with regional figures (else the latest quarter; with no
+    figures at all, the as-of date's quarter)."""
     row = con.execute(
         "SELECT quarter FROM region_sick_leave_quarterly WHERE scope_level = 'region' "
         "ORDER BY is_complete DESC, quarter DESC LIMIT 1"
     ).fetchone()
-    return row[0] if row else "–"
+    return row[0] if row else f"{as_of.year}K{(as_of.month - 1) // 3 + 1}"
 
 
 def funnel_svg(frame: pd.DataFrame, reference_pct, label_column: str, title: str, key: str) -> str:
@@ -240,7 +241,7 @@ def render(report: RegionReport) -> str:
     ]
     return environment.get_template("region_report.html.j2").render(
         region_name=report.region_name,
-        quarter=quarter_label(report.quarter) if report.quarter != "–" else "–",
+        quarter=quarter_label(report.quarter),
         quarter_code=report.quarter,
         sample_notice=SAMPLE_NOTICE if report.is_sample_data else None,
         region_rate=_pct(region_pct),
