@@ -67,7 +67,7 @@ VESTFOLD = (
     SampleMunicipality("Larvik", "0709", 3390, 709, "hundreds"),
     SampleMunicipality("Svelvik", "0711", 510, 711, "single"),
     SampleMunicipality("Sande", "0713", 700, 713, "hundreds"),
-    SampleMunicipality("Hof", "0714", 240, 714, "single"),
+    SampleMunicipality("Hof", "0714", 240, 714, "hundreds"),
     SampleMunicipality("Re", "0716", 720, 716, "hundreds"),
     SampleMunicipality("Andebu", "0719", 450, 74, "andebu"),
     SampleMunicipality("Stokke", "0720", 910, 720, "single"),

@@ -401,3 +401,26 @@ def test_a_region_where_nobody_published_still_builds_and_says_so(tmp_path):
     page = report.read_text(encoding="utf-8")
     assert "<td>A-kommune</td><td>0001</td><td>nattkjøringen feilet</td>" in page
     assert "<td>B-kommune</td><td>0002</td><td>ingen publiserte tall</td>" in page
+
+
+def test_the_sample_region_codes_sectors_its_own_way_and_maps_every_one(tmp_path):
+    import csv
+    import io
+
+    from sample.region import generate_region
+
+    region = load_region(generate_region(tmp_path, preset="sample", scale=0.05))
+    assert [m.name for m in region.municipalities] == ["Hof", "Andebu", "Stokke"]
+    sectors = {}
+    for m in region.municipalities:
+        text = (m.raw_dir / "agresso" / "organisasjon.csv").read_bytes().decode("cp1252")
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+        sectors[m.name] = {(r["Sektor"], r["Sektornavn"]) for r in rows}
+        assert {code for code, _ in sectors[m.name]} <= set(m.sectors)  # nothing unmapped
+        nav = (m.raw_dir / "nav" / "nav_diagnose.csv").read_text(encoding="utf-8-sig")
+        assert {r["Sektor"] for r in csv.DictReader(io.StringIO(nav), delimiter=";")} <= {
+            *m.sectors, "Alle"}
+    assert ("200", "Pleie og omsorg") in sectors["Hof"]
+    assert ("20", "Helse, omsorg og velferd") in sectors["Andebu"]
+    assert ("2", "Helse og velferd") in sectors["Stokke"]
+    assert region.municipality("0714").sectors["200"] == "helse"
