@@ -424,3 +424,29 @@ def test_the_sample_region_codes_sectors_its_own_way_and_maps_every_one(tmp_path
     assert ("20", "Helse, omsorg og velferd") in sectors["Andebu"]
     assert ("2", "Helse og velferd") in sectors["Stokke"]
     assert region.municipality("0714").sectors["200"] == "helse"
+
+
+def test_serve_region_needs_a_prefect_server(tmp_path, monkeypatch, capsys):
+    from tests.test_cli import main_in_process
+
+    region = tiny_region(tmp_path)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    code, out, err = main_in_process(["serve", "--region", str(region.path)], capsys)
+    assert code == 2
+    assert err.strip().startswith("Feil: PREFECT_API_URL er ikke satt.")
+
+
+def test_the_region_deployments_one_nightly_without_schedule_and_the_parent_on_the_cron(tmp_path):
+    from flows.region import MUNICIPALITY_QUEUE, REGION_QUEUE, region_deployments
+
+    municipality, parent = region_deployments(tiny_region(tmp_path), "0 2 * * *", "Europe/Oslo")
+    assert municipality.flow_name == "sickleave-nightly"
+    assert municipality.name == "region-municipality"
+    assert municipality.work_queue_name == MUNICIPALITY_QUEUE and not municipality.schedules
+    assert municipality.entrypoint == "flows.nightly.nightly"  # loaded from the installed package
+    assert (parent.flow_name, parent.name, parent.work_queue_name) == (
+        "sickleave-region", "region", REGION_QUEUE)
+    assert parent.entrypoint == "flows.region.region_night"
+    assert parent.parameters == {"region_path": str((tmp_path / "region.yaml").resolve())}
+    [schedule] = parent.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Europe/Oslo")
