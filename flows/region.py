@@ -41,7 +41,7 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.alerts import alert_failed_run
-from flows.nightly import nightly
+from flows.nightly import nightly, retry_only_when_locked
 from pipeline.region.combine import build_region_database
 from pipeline.region.config import Region, load_region, night_environment, night_parameters
 from pipeline.region.report import write_region_report
@@ -93,7 +93,13 @@ def wait_for_runs(run_ids: dict[str, object], timeout_s: float, poll_s: float) -
             time.sleep(poll_s)
 
 
-@task(name="region-combine", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+@task(
+    name="region-combine",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_condition_fn=retry_only_when_locked,  # as the nights: a locked file, not a bug
+)
 def combine(region_path: str, as_of: dt.date, failed: list[str]) -> tuple[str, str, list[str]]:
     region = load_region(region_path)
     build = build_region_database(region, as_of, frozenset(failed))
