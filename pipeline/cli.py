@@ -200,7 +200,18 @@ def rebuild(
 
 
 @app.command()
-def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
+def serve(
+    raw_dir: RawDir = None,
+    warehouse_dir: WarehouseDir = None,
+    region: Annotated[
+        Path | None,
+        typer.Option(
+            "--region",
+            help="Registrer regionnatten for kommunene i denne regionfilen på en arbeidspool "
+            "og avslutt (arbeiderne startes med prefect worker start).",
+        ),
+    ] = None,
+) -> None:
     """Kjør nattjobben etter timeplan mot en Prefect-server (går til den stoppes).
 
     Tidspunkt: SICKLEAVE_SCHEDULE_CRON (standard «0 2 * * *») i SICKLEAVE_SCHEDULE_TIMEZONE
@@ -212,6 +223,13 @@ def serve(raw_dir: RawDir = None, warehouse_dir: WarehouseDir = None) -> None:
     from pipeline.profile import load_profile
 
     serve_settings = Settings()
+    if region is not None:  # many municipalities on a work pool (pipeline/region)
+        from pipeline.region.commands import register_region_command
+
+        register_region_command(
+            region, serve_settings.schedule_cron, serve_settings.schedule_timezone
+        )
+        return
     raw = raw_dir or serve_settings.raw_dir
     warehouse = warehouse_dir or serve_settings.warehouse_dir
     api_url = os.environ.get("PREFECT_API_URL", "")
@@ -321,6 +339,12 @@ def report(
     typer.echo(f"Gevinstrapport for {delivered.report_quarter} skrevet til {delivered.out_dir}:")
     for path in delivered.paths():
         typer.echo(f"  {path}")
+
+
+# --- the region: many municipalities on one work pool (pipeline/region/commands.py) -------------
+from pipeline.region.commands import add_region_commands  # noqa: E402 - after the app's commands
+
+add_region_commands(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,8 @@ Deliberately not run:
 - `bash scripts/demo.sh` and `bash scripts/test.sh` themselves: both install the locked
   environment (the demo's `exec` line is run instead; test.sh is what runs this test);
 - `sickleave serve`: it runs until stopped (tests/test_operations.py runs it against a real
-  Prefect server);
+  Prefect server), and `sickleave region-run`, which needs a server and workers
+  (tests/test_region_pool.py starts them);
 - lines of bash blocks that are not `sickleave` commands (`prefect server start`, `systemctl`,
   ...): operations, followed in tests/test_operations.py and docs/operations.md;
 - the architecture sketch and other blocks without a language: text, not commands (the demo's
@@ -42,7 +43,9 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 README = PROJECT_ROOT / "README.md"
 DEMO_SCRIPT = PROJECT_ROOT / "scripts" / "demo.sh"
-NOT_RUN = {"serve"}  # sickleave subcommands that run until stopped
+# sickleave subcommands that run until stopped, or need a Prefect server with workers
+# (region-run: tests/test_region_pool.py runs the region on a real server and two workers)
+NOT_RUN = {"serve", "region-run"}
 TIMEOUT = 900  # seconds; a run through Prefect's temporary server on a busy machine
 
 

@@ -21,6 +21,7 @@ LAYERS = (
     "marts/diagnosis",
     "marts/plan",
     "marts/follow_up",
+    "region",
 )
 
 
