@@ -158,7 +158,8 @@ def test_two_employments_above_6g_together_share_the_cap(tmp_path):
     first = 9 * Decimal("0.6") * 600000 / 260
     second = 9 * Decimal("0.4") * 550000 / 260
     assert kr(refunded[1]) == kr((first + second) * ratio)  # 11 392.30 + 7 615.57
-    assert one(con, "SELECT DISTINCT total_pay FROM core_cost_pieces")[0] == 580000
+    total = "SELECT DISTINCT total_pay FROM core_cost_pieces WHERE zone = 'refunded'"
+    assert one(con, total)[0] == 580000
 
 
 def test_g_changing_on_1_may_inside_a_spell(tmp_path):
@@ -313,11 +314,14 @@ def test_cost_lost_workdays_are_the_sick_leave_lost_workdays(tmp_path):
         [
             ("P1", "U1", 100, "2014-01-01", None, 500000),
             ("P2", "U2", 60, "2014-01-01", "2014-05-15", 450000),
+            ("P3", "U1", 80, "2014-01-01", None, 390000),
         ],
         [
             ("P1", "SYK", "2014-02-20", "2014-04-10", 60, None),
             ("P1", "EGM", "2014-04-11", "2014-04-14", None, None),
             ("P2", "SYK", "2014-03-25", "2014-06-10", None, None),
+            # never NAV's: the short way (core_lost_pieces), 0.8 x 3 days x 1 500 kr
+            ("P3", "EGM", "2014-03-31", "2014-04-02", None, None),
         ],
     )
     differing = one(
@@ -327,6 +331,15 @@ def test_cost_lost_workdays_are_the_sick_leave_lost_workdays(tmp_path):
         "WHERE c.lost_workdays IS DISTINCT FROM s.lost_workdays",
     )[0]
     assert differing == 0
+    short = con.execute(
+        "SELECT quarter, zone, lost_workdays, pay_lost FROM core_cost_pieces "
+        "WHERE person_id = (SELECT person_id FROM core_persons WHERE person_key = 'P3') "
+        "ORDER BY quarter"
+    ).fetchall()
+    assert [(q, z, float(lost), kr(pay)) for q, z, lost, pay in short] == [
+        ("2014K1", "employer", 0.8, kr(1200)),
+        ("2014K2", "employer", 1.6, kr(2400)),
+    ]
 
 
 def test_accounts_export_bad_rows_are_findings_and_good_rows_load(tmp_path):

@@ -110,6 +110,7 @@ def test_load_log_and_summary_describe_the_run(published):
     ).fetchall()
     assert [(s, o) for s, o, _, _ in log] == [
         ("absences", "loaded"),
+        ("accounts", "loaded"),  # the sample's regnskap/, for the cost of sick leave
         ("employments", "loaded"),
         ("organisation", "loaded"),
     ]

@@ -1,17 +1,51 @@
--- The cost of each piece of lost work: the absence segments of one employment (as for lost
--- workdays: doctor-certified grades first, capped at 100 %) cut at quarters and sector changes
--- (core_employment_pieces), at the zones of the employer period and maksdato (core_cost_zones),
--- at changes in the person's total pay (core_cost_pay_periods) and at G's yearly change
--- (stg_grunnbelop). Every cut is an interval intersection; working days are two calendar lookups.
+-- The cost of each piece of lost work.
 --
--- pay_lost       = lost workdays x Årslønn / 260 (NULL when the employment's pay is unknown)
+-- Most sick persons never reach NAV's days: every day of theirs is the employer's, and their pay
+-- lost is their lost workdays (core_lost_pieces) x Årslønn / 260, nothing more to cut. For the
+-- persons with NAV days (core_cost_chains.nav_from) the absence segments of each employment (as
+-- for lost workdays: doctor-certified grades first, capped at 100 %) are cut at quarters and
+-- sector changes (core_employment_pieces), at the zones of the employer period and maksdato
+-- (core_cost_zones), at changes in the person's total pay (core_cost_pay_periods) and at G's
+-- yearly change (stg_grunnbelop). Every cut is an interval intersection; working days are two
+-- calendar lookups. The two ways give the same lost workdays as core_lost_pieces.
+--
+-- pay_lost        = lost workdays x Årslønn / 260 (NULL when the employment's pay is unknown)
 -- expected_refund = in the refunded zone, pay_lost x min(1, 6G / the person's total annual pay),
---                  G in force on those days; 0 in the employer period and after maksdato; NULL
---                  when the total pay or G is unknown.
+--                   G in force on those days; 0 in the employer period and after maksdato; NULL
+--                   when the total pay or G is unknown.
 -- is_known: the piece's pay lost and refund are both known; money is summed over these only and
 -- the lost workdays of the others are the uncovered part of pay coverage.
 CREATE OR REPLACE TABLE core_cost_pieces AS
-WITH cut AS (
+WITH nav_persons AS (
+    SELECT DISTINCT person_id FROM core_cost_chains WHERE nav_from IS NOT NULL
+),
+pay AS (
+    SELECT employment_id, annual_pay FROM stg_employments
+),
+employer_only AS (
+    SELECT
+        l.employment_id,
+        l.person_id,
+        l.unit_code,
+        l.sector_code,
+        l.quarter,
+        CAST(NULL AS INTEGER) AS chain_no,
+        'employer' AS zone,
+        CAST(NULL AS DATE) AS day_from,
+        CAST(NULL AS DATE) AS day_to,
+        l.working_days,
+        CAST(l.lost_self + l.lost_doctor AS DECIMAL(18, 8)) AS lost_workdays,
+        y.annual_pay,
+        CAST(NULL AS DECIMAL(18, 4)) AS total_pay,
+        CAST(NULL AS DECIMAL(18, 2)) AS grunnbelop,
+        CAST((l.lost_self + l.lost_doctor) * y.annual_pay / 260 AS DECIMAL(18, 6)) AS pay_lost,
+        CAST(0 AS DECIMAL(18, 6)) AS expected_refund,
+        y.annual_pay IS NOT NULL AS is_known
+    FROM core_lost_pieces AS l
+    JOIN pay AS y USING (employment_id)
+    WHERE l.person_id NOT IN (SELECT person_id FROM nav_persons)
+),
+cut AS (
     SELECT
         p.employment_id,
         p.person_id,
@@ -27,6 +61,7 @@ WITH cut AS (
         ON p.employment_id = s.employment_id
        AND s.seg_from <= p.piece_to
        AND s.seg_to >= p.piece_from
+    WHERE s.person_id IN (SELECT person_id FROM nav_persons)
 ),
 zoned AS (
     SELECT
@@ -39,6 +74,7 @@ zoned AS (
     JOIN core_cost_zones AS z
         ON z.person_id = c.person_id AND z.zone_from <= c.cut_to AND z.zone_to >= c.cut_from
 ),
+-- only the refunded days need the person's total pay and G
 paid AS (
     SELECT
         z.*,
@@ -51,15 +87,26 @@ paid AS (
         ON pp.person_id = z.person_id
        AND pp.period_from <= z.zone_cut_to
        AND pp.period_to >= z.zone_cut_from
+    WHERE z.zone = 'refunded'
 ),
 dated AS (
     SELECT
-        p.*,
+        p.* EXCLUDE (pay_cut_from, pay_cut_to),
         g.amount AS grunnbelop,
         greatest(p.pay_cut_from, g.valid_from) AS day_from,
         least(p.pay_cut_to, g.valid_to) AS day_to
     FROM paid AS p
     JOIN stg_grunnbelop AS g ON g.valid_from <= p.pay_cut_to AND g.valid_to >= p.pay_cut_from
+    UNION ALL
+    SELECT
+        z.*,
+        CAST(NULL AS DECIMAL(18, 4)) AS total_pay,
+        false AS has_unknown_pay,
+        CAST(NULL AS DECIMAL(18, 2)) AS grunnbelop,
+        z.zone_cut_from AS day_from,
+        z.zone_cut_to AS day_to
+    FROM zoned AS z
+    WHERE z.zone <> 'refunded'
 ),
 counted AS (
     SELECT
@@ -67,7 +114,7 @@ counted AS (
         e.annual_pay,
         cb.workdays_through - ca.workdays_before AS working_days
     FROM dated AS d
-    JOIN stg_employments AS e USING (employment_id)
+    JOIN pay AS e USING (employment_id)
     JOIN core_calendar AS ca ON ca.day = d.day_from
     JOIN core_calendar AS cb ON cb.day = d.day_to
 ),
@@ -80,6 +127,8 @@ priced AS (
     FROM counted
     WHERE working_days > 0
 )
+SELECT * FROM employer_only
+UNION ALL
 SELECT
     employment_id,
     person_id,

@@ -1,5 +1,5 @@
--- The unmasked cost sums per scope (municipality, sector, unit) and quarter: the person-level
--- cost fact and the booked accounts, both additive. Kept in the internal database (never
+-- The unmasked cost sums per scope (municipality, sector, unit) and quarter: the cost per unit
+-- and quarter and the booked accounts, both additive. Kept in the internal database (never
 -- published); the data tests check on it that units add up to sectors and sectors to the
 -- municipality before any group is masked.
 CREATE OR REPLACE TABLE cost_quarter_sums AS
@@ -8,7 +8,7 @@ WITH fact AS (
         quarter, unit_code, sector_code, lost_workdays, lost_workdays_known_pay, pay_lost,
         pay_lost_employer_period, expected_refund, nav_estimate,
         CAST(0 AS DECIMAL(18, 2)) AS substitute_pay, CAST(0 AS DECIMAL(18, 2)) AS booked_refund
-    FROM core_cost_fact_quarter
+    FROM core_cost_unit_quarter
     UNION ALL
     SELECT quarter, unit_code, sector_code, 0, 0, 0, 0, 0, 0, substitute_pay, booked_refund
     FROM core_accounts_quarter
