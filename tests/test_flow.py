@@ -111,6 +111,7 @@ def test_load_log_and_summary_describe_the_run(published):
     assert [(s, o) for s, o, _, _ in log] == [
         ("absences", "loaded"),
         ("employments", "loaded"),
+        ("follow_up", "loaded"),  # the sample's follow-up export (data/raw/oppfolging)
         ("organisation", "loaded"),
     ]
     assert all(loaded <= read for _, _, read, loaded in log)
