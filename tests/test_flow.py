@@ -112,6 +112,7 @@ def test_load_log_and_summary_describe_the_run(published):
         ("absences", "loaded"),
         ("accounts", "loaded"),  # the sample's regnskap/, for the cost of sick leave
         ("employments", "loaded"),
+        ("follow_up", "loaded"),  # the sample's follow-up export (data/raw/oppfolging)
         ("organisation", "loaded"),
     ]
     assert all(loaded <= read for _, _, read, loaded in log)
