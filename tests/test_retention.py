@@ -157,7 +157,11 @@ def test_after_retention_nothing_personal_is_left_and_rebuild_publishes_the_same
     generate_municipality(raw, employees=60)
     absences = raw / "agresso" / "fravaer.csv"
     plant(absences, 2, {6: PLANTED_TEXT, 7: PLANTED_NAME, 8: PLANTED_ID})
-    plant(raw / "agresso" / "ansettelser.csv", 2, {9: PLANTED_NAME, 10: PLANTED_ID})
+    employments = raw / "agresso" / "ansettelser.csv"
+    header = employments.read_bytes().decode("cp1252").split("\r\n")[0].split(";")
+    plant(
+        employments, 2, {header.index("Navn"): PLANTED_NAME, header.index("Fødselsnr"): PLANTED_ID}
+    )
     with absences.open("ab") as out:  # free text with a ";": the line is quarantined
         out.write(f"10001;EGM;02.01.2013;02.01.2013;;;vondt; {PLANTED_TEXT};x;y\r\n".encode())
     folders = {"raw_dir": raw, "warehouse_dir": warehouse, "as_of": "2014-06-30"}
