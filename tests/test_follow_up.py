@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline.follow_up import follow_up_config
+from pipeline.follow_up import DEFAULT_MILESTONES, follow_up_config
 from pipeline.indicators import evaluate_indicators
 from pipeline.plan import load_plan
 from pipeline.profile import DEFAULT_PROFILE
@@ -354,3 +354,43 @@ def test_plan_measures_self_certified_case_share_and_follow_up_on_time(tmp_path)
         # U1's follow-up plans: P3 on time, P2 missing
         ("oppfolgingsplan_i_tide", "50.0", "not_met"),
     ]
+
+
+def test_a_municipality_adds_its_own_step_without_code(tmp_path, monkeypatch):
+    """A copy of the profile names its own milestones file with one more step (day 10)."""
+    from pipeline.profile import load_profile
+
+    steps = tmp_path / "egne_stoppunkter.yaml"
+    steps.write_text(
+        DEFAULT_MILESTONES.read_text(encoding="utf-8")
+        + "  - id: hr_talk\n    day: 10\n    label: Samtale med HR\n"
+        "    source: Kommunens rutine\n    activity: contact\n",
+        encoding="utf-8",
+    )
+    profile_path = tmp_path / "profil.yaml"
+    profile_path.write_text(
+        DEFAULT_PROFILE.read_text(encoding="utf-8").replace(
+            "milestones: ../follow_up_milestones.yaml", f"milestones: {steps.name}"
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("tests.helpers.load_profile", lambda: load_profile(profile_path))
+    p1 = milestones(warehouse(tmp_path / "wh", "2014-03-10"), "P1")
+    # P1's case began Friday 7 March: day 10 is Sunday 16 March, told Monday 17 March
+    assert p1["hr_talk"][:2] == (D("2014-03-16"), D("2014-03-17"))
+    assert p1["hr_talk"][4] == 6
+
+
+def test_units_add_up_to_their_sector_and_sectors_to_the_municipality(tmp_path):
+    con = warehouse(tmp_path, "2014-03-10", follow_up=P3_ACTIVITIES)
+    for table, measure in [
+        ("follow_up_status", "ongoing_cases_last_passed"),
+        ("follow_up_status", "cases_due_next_14_days"),
+        ("follow_up_compliance", "cases_passed"),
+    ]:
+        sums = dict(
+            con.execute(
+                f"SELECT scope_level, sum({measure}) FROM {table} GROUP BY scope_level"
+            ).fetchall()
+        )
+        assert sums["unit"] == sums["sector"] == sums["municipality"] > 0, (table, measure)
