@@ -139,6 +139,9 @@ def publish(
                 "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'internal'"
             ).fetchall()
         }
+        # One transaction for every table and comment: a commit per COMMENT statement (hundreds
+        # of columns) cost more than copying the tables.
+        con.execute("BEGIN TRANSACTION")
         for table, spec in schema["tables"].items():
             if spec.get("optional") and table not in internal_tables | set(extra_tables):
                 continue  # e.g. the plan tables of a run without a plan file
@@ -151,6 +154,7 @@ def publish(
             _comment_table(con, table, spec)
         for name, text in schema.get("macros", {}).items():
             con.execute(f"COMMENT ON MACRO {name} IS {_sql_string(text)}")
+        con.execute("COMMIT")
         con.execute("DETACH internal")
         con.execute("CHECKPOINT")
     except BaseException:
