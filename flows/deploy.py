@@ -8,6 +8,7 @@ with its cron schedule, polls the server and runs each flow run in a child proce
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from pipeline.errors import UserError
 from pipeline.settings import Settings
 
 DEPLOYMENT_NAME = "nightly"
+# Prefect's runner asks the server for due runs every 10 s unless told otherwise: a run started
+# by hand (prefect deployment run, the UI's «Run») waited up to 10 s before it began. Each poll
+# is one small query to the local server. PREFECT_RUNNER_POLL_FREQUENCY, when set, decides.
+RUNNER_POLL_SECONDS = 1
 FULL_NAME = f"{nightly.name}/{DEPLOYMENT_NAME}"
 
 
@@ -71,4 +76,5 @@ def wait_for_server(api_url: str, timeout_s: float = 180) -> None:
 def serve_nightly(raw_dir: Path, warehouse_dir: Path, settings: Settings, api_url: str) -> None:
     """Register the nightly deployment and run its scheduled runs until stopped (one at a time)."""
     wait_for_server(api_url)
-    serve(nightly_deployment(raw_dir, warehouse_dir, settings), limit=1)
+    poll = float(os.environ.get("PREFECT_RUNNER_POLL_FREQUENCY", RUNNER_POLL_SECONDS))
+    serve(nightly_deployment(raw_dir, warehouse_dir, settings), limit=1, query_seconds=poll)

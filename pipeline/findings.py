@@ -8,11 +8,12 @@ value could identify a person (an identity number, a name, a resource number).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.vocabulary import norwegian_count
+
+if TYPE_CHECKING:  # imported where used: a quiet night needs Finding, not pandas
+    import pandas as pd
 
 ERROR = "error"  # the row or file was not loaded
 WARNING = "warning"  # loaded, but a person should look at it
@@ -39,6 +40,8 @@ class Finding:
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """The findings as a DataFrame with the stable column order (empty frame when none)."""
+    import pandas as pd
+
     return pd.DataFrame([f.as_row() for f in findings], columns=FINDING_COLUMNS)
 
 
@@ -61,6 +64,8 @@ def line_findings(
     """Findings for the lines (in file order; a list, array or Series) that broke one rule: one
     per line, or, beyond LINES_PER_RULE lines, one finding at the first line that says how many
     lines and which come first (extra: count, lines)."""
+    import numpy as np
+
     count = len(lines)
     first = [int(line) for line in np.asarray(lines)[: LINES_PER_RULE + 1]]
     if count <= LINES_PER_RULE:

@@ -162,7 +162,7 @@ def markdown_lines(figures: FollowUpFigures | None) -> list[str]:
 
 def night_follow_up(analytics_path) -> FollowUpFigures | None:
     """The figures from the published database, for the night summary (None without one)."""
-    from pipeline.warehouse import connect
+    from pipeline.database_files import connect
 
     if not analytics_path.is_file():
         return None

@@ -25,41 +25,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline import (
-    archive,
-    cost,
-    discovery,
-    filemodes,
-    history,
-    intake,
-    night_report,
-    rejected_files,
-    retention,
-    run_context,
-)
+# Only what a quiet night needs is imported here: the night decides from the fingerprint whether
+# there is anything to do before pandas' heavier users, DuckDB's SQL project, Great Expectations,
+# openpyxl and matplotlib are imported (in _compute, for a night that computes).
+from pipeline import archive, filemodes, retention, run_context
 from pipeline import fingerprint as fp
-from pipeline.action_lists import follow_up_sources, write_night_action_lists
 from pipeline.alerts import alert_night_warnings, alert_rejected_files
 from pipeline.errors import UserError
-from pipeline.findings import ERROR, Finding
-from pipeline.follow_up_report import night_follow_up
-from pipeline.plan import load_plan
 from pipeline.preflight import check_directories
 from pipeline.privacy import open_night_key, record_night_key
 from pipeline.profile import load_profile
 from pipeline.settings import Settings
-from pipeline.stages import (
-    deliver,
-    load,
-    publish,
-    read_file,
-    read_manual,
-    read_nav,
-    read_references,
-    transform,
-)
+
+if TYPE_CHECKING:
+    from pipeline.findings import Finding
 
 log = logging.getLogger("sickleave.night")
 
@@ -204,6 +185,12 @@ def run_night(
 
 def _compute(ctx, profile, plan_path, fingerprint, on_stage, measure, night_key) -> tuple:
     """The night proper, once the quiet-night check said there is work to do."""
+    from pipeline import discovery
+    from pipeline.action_lists import write_night_action_lists
+    from pipeline.findings import ERROR
+    from pipeline.plan import load_plan
+    from pipeline.stages import deliver, load, publish, transform
+
     loaded, extra, findings = _read_inputs(
         ctx, profile, plan_path, fingerprint, on_stage, measure, night_key.key
     )
@@ -253,6 +240,10 @@ def _read_inputs(ctx, profile, plan_path, fingerprint, on_stage, measure, key: b
     it says which units exist; each content once, by the digests the fingerprint took), then
     NAV, the reference series and the manual measurements.
     Returns the loaded files, the extra staging frames and the findings."""
+    from pipeline import cost, discovery, history, intake, rejected_files
+    from pipeline.action_lists import follow_up_sources
+    from pipeline.stages import read_file, read_manual, read_nav, read_references
+
     with measure("read"):
         files = discovery.discover(
             ctx.raw_dir,
@@ -322,12 +313,18 @@ def fingerprint_inputs(ctx: run_context.RunContext, profile_path: Path, plan_pat
     code and schemas, settings). Every raw file is hashed here, once a night; contents the
     archive has not seen before are entered in its record (data/raw/.arkiv.json) first, so the
     fingerprint says which export is newer as well."""
+
+    def first_seen_in_load_log():
+        from pipeline import history
+
+        return history.first_seen_in_load_log(ctx.analytics_path)
+
     manifest = fp.raw_manifest(ctx.raw_dir)
     record = archive.record_arrivals(
         ctx.raw_dir,
         [(f["path"], f["sha256"]) for f in manifest],
         ctx.started_at,
-        earlier=lambda: history.first_seen_in_load_log(ctx.analytics_path),
+        earlier=first_seen_in_load_log,
     )
     return fp.input_fingerprint(
         ctx.raw_dir,
@@ -345,7 +342,7 @@ def fingerprint_inputs(ctx: run_context.RunContext, profile_path: Path, plan_pat
 
 def published_run_id(analytics_path: Path) -> str | None:
     """The run whose database is published (its load log), or None when there is none."""
-    from pipeline.warehouse import connect
+    from pipeline.database_files import connect
 
     if not analytics_path.is_file():
         return None
@@ -424,6 +421,8 @@ def record_publish(
 ) -> dict[str, Any] | None:
     """Write last_run.json: what is published now (the run, its fingerprint, counts, figures) and
     whether HR's reports followed it. Returns the headline figures."""
+    from pipeline import night_report
+
     if figures is None:
         figures = night_report.latest_figures(ctx.analytics_path)
     fp.write_last_run(
@@ -468,6 +467,9 @@ def finish_night(
         alert_rejected_files(urls, ctx.as_of, ctx.run_id, rejected, summary.files_read)
     if artifacts is None:
         return
+    from pipeline import night_report
+    from pipeline.follow_up_report import night_follow_up
+
     figures = (
         night_report.latest_figures(ctx.analytics_path) if ctx.analytics_path.is_file() else None
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pipeline.database_files import connect
 from pipeline.findings import ERROR, Finding
 from pipeline.follow_up_report import FollowUpFigures
 from pipeline.follow_up_report import markdown_lines as follow_up_markdown
@@ -24,7 +25,6 @@ from pipeline.vocabulary import (
     percent_or_gap,
     signed_number,
 )
-from pipeline.warehouse import connect
 
 LEVEL_NAMES = {"municipality": "Hele kommunen", "sector": "Sektor"}
 FIGURE_COLUMNS = ["sick_leave_pct", "self_certified_pct", "doctor_certified_pct"]

@@ -10,6 +10,7 @@ a diagnosis group only with a diagnosis measure, four-digit target years) are ch
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -140,9 +141,7 @@ def load_plan(path: Path | str = DEFAULT_PLAN) -> Plan:
             [PlanIssue(path.name, None, None, f"Fant ikke gevinstplanen {path}. Sjekk stien.")]
         )
     try:
-        document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-    except YAMLError as exc:
-        raise PlanError([_yaml_issue(path.name, exc)]) from None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise PlanError(
             [
@@ -154,6 +153,18 @@ def load_plan(path: Path | str = DEFAULT_PLAN) -> Plan:
                 )
             ]
         ) from None
+    return _parse_plan(path, text)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_plan(path: Path, text: str) -> Plan:
+    """The plan in `text`. One night reads the plan several times (the command, the load, the
+    transform, the reports): the same text is parsed and checked once (the round-trip YAML parse
+    and the schema check are a noticeable part of a small night)."""
+    try:
+        document = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        raise PlanError([_yaml_issue(path.name, exc)]) from None
     if not isinstance(document, CommentedMap):
         raise PlanError(
             [

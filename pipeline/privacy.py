@@ -17,14 +17,16 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline import filemodes
+from pipeline.database_files import ANALYTICS_DB, INTERNAL_DB
 from pipeline.errors import UserError
 from pipeline.fingerprint import LAST_RUN_FILE
 from pipeline.settings import Settings
-from pipeline.warehouse import ANALYTICS_DB, INTERNAL_DB
+
+if TYPE_CHECKING:  # a quiet night opens the key without importing pandas
+    import pandas as pd
 
 KEY_ENV = "SICKLEAVE_PSEUDONYM_KEY"
 KEY_FILE_ENV = "SICKLEAVE_KEY_FILE"
@@ -121,6 +123,8 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     Hashes each distinct value once: a person appears on many rows, and the distinct set is what
     costs time.
     """
+    import pandas as pd
+
     codes, uniques = pd.factorize(values.astype(str).str.strip(), sort=False)
     # hmac.digest is the one-shot form of hmac.new(...).digest(): the same HMAC-SHA256, without
     # building an HMAC object per value (about three times faster at 500 000 persons).

@@ -30,8 +30,7 @@ from pathlib import Path
 from pipeline import archive, filemodes
 from pipeline.errors import FileRejected
 from pipeline.profile import Profile, Source
-from pipeline.rawfile import checked_text, folder_files, read_regular_file
-from pipeline.read import read_csv_text
+from pipeline.rawfolder import folder_files, read_regular_file
 
 log = logging.getLogger("sickleave")
 
@@ -93,9 +92,14 @@ def minimise_export(
 ) -> bool:
     """Rewrite one CSV export with only the values the pipeline reads (see the module). A file
     the reader rejects as a whole is left alone (the night moves it to data/rejected)."""
+    # numpy and pandas: only when an export is minimised, not on every night's check
+    from pipeline.rawfile import checked_text
+    from pipeline.read import read_csv_text
+
     dialect = profile.dialect
     try:
         checked = checked_text(raw, dialect, profile.limits, source.name, path.name)
+
         frame = read_csv_text(checked.text, dialect)
     except FileRejected:
         return False

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pipeline.database_files import ANALYTICS_DB, INTERNAL_DB
 
-from pipeline.findings import Finding
-from pipeline.warehouse import (
-    ANALYTICS_DB,
-    INTERNAL_DB,
-)
+if TYPE_CHECKING:  # a quiet night imports this module, and not pandas
+    import pandas as pd
+
+    from pipeline.findings import Finding
 
 # A measure hook: called with a stage name ("read", "validate", "protect", "load", "transform"), it
 # returns a context manager wrapped around that part of a step. The flow passes none; the

@@ -18,29 +18,14 @@ from ruamel.yaml import YAML
 
 from pipeline import data_tests, filemodes, sqlproject
 from pipeline.calendar import norwegian_public_holidays
-from pipeline.errors import UserError
+
+# The file names and connect live in pipeline.database_files (a quiet night needs only those).
+from pipeline.database_files import ANALYTICS_DB, INTERNAL_DB, connect  # noqa: F401
 from pipeline.failpoints import crash_point
 from pipeline.profile import SCHEMAS_DIR, Profile
 
 WAREHOUSE_SCHEMA = SCHEMAS_DIR / "warehouse.yaml"
 DURATION_BANDS = SCHEMAS_DIR / "duration_bands.yaml"  # NAV's bands, the short/long split
-INTERNAL_DB = "internal.duckdb"
-ANALYTICS_DB = "analytics.duckdb"
-
-
-def connect(
-    path: Path, read_only: bool = False, config: dict | None = None
-) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file, turning a lock held by another process into a sentence."""
-    try:
-        return duckdb.connect(str(path), read_only=read_only, config=config or {})
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise UserError(
-                f"Databasen {path} er låst av en annen prosess. Vent til den er ferdig, "
-                "eller lukk programmet som har den åpen for skriving."
-            ) from None
-        raise
 
 
 def create_staging(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> None:
@@ -154,6 +139,9 @@ def publish(
                 "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'internal'"
             ).fetchall()
         }
+        # One transaction for every table and comment: a commit per COMMENT statement (hundreds
+        # of columns) cost more than copying the tables.
+        con.execute("BEGIN TRANSACTION")
         for table, spec in schema["tables"].items():
             if spec.get("optional") and table not in internal_tables | set(extra_tables):
                 continue  # e.g. the plan tables of a run without a plan file
@@ -166,6 +154,7 @@ def publish(
             _comment_table(con, table, spec)
         for name, text in schema.get("macros", {}).items():
             con.execute(f"COMMENT ON MACRO {name} IS {_sql_string(text)}")
+        con.execute("COMMIT")
         con.execute("DETACH internal")
         con.execute("CHECKPOINT")
     except BaseException:

@@ -19,6 +19,8 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
+
 from pipeline import filemodes
 from pipeline.deliver.cost_section import load_cost_section
 from pipeline.deliver.excel import (
@@ -113,10 +115,12 @@ def write_deliverables(
             built = _layout(staging, report.quarter, spec, marts)
             write_workbook(built.workbook, report, marts, spec)
             built.html.write_text(render_report_html(report, follow_up), encoding="utf-8")
-            for mart in present(spec, marts):
-                table = marts[mart["table"]]
-                write_csv(built.csv[mart["table"]], table, mart, spec["value_labels"])
-                write_parquet(built.parquet[mart["table"]], table)
+            with duckdb.connect() as csv_con:  # one in-memory connection writes every CSV
+                for mart in present(spec, marts):
+                    table = marts[mart["table"]]
+                    path = built.csv[mart["table"]]
+                    write_csv(path, table, mart, spec["value_labels"], con=csv_con)
+                    write_parquet(built.parquet[mart["table"]], table)
             _carry_over_reports(out_dir, staging, report.quarter)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
