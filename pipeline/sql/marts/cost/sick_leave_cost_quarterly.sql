@@ -20,10 +20,12 @@ SELECT
     q.nav_estimate_kr,
     q.substitute_pay_kr,
     q.booked_refund_kr,
-    r.expected_refund_kr AS expected_refund_r4q_kr,
-    r.booked_refund_kr AS booked_refund_r4q_kr,
-    r.refund_gap_kr AS refund_gap_r4q_kr,
-    r.refund_booked_pct AS refund_booked_r4q_pct,
+    -- A masked quarter shows no figures, its rolling four quarters' included (they would let
+    -- one subtract the unmasked quarters and find the masked one's).
+    CASE WHEN NOT q.is_masked THEN r.expected_refund_kr END AS expected_refund_r4q_kr,
+    CASE WHEN NOT q.is_masked THEN r.booked_refund_kr END AS booked_refund_r4q_kr,
+    CASE WHEN NOT q.is_masked THEN r.refund_gap_kr END AS refund_gap_r4q_kr,
+    CASE WHEN NOT q.is_masked THEN r.refund_booked_pct END AS refund_booked_r4q_pct,
     r.is_refund_gap_flagged,
     q.is_masked
 FROM sick_leave_cost_periods AS q
