@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline import alerts, filemodes
-from pipeline.privacy import pseudonymise
+from pipeline.privacy import pseudonyms_of
 from pipeline.profile import Source
 
 log = logging.getLogger("sickleave.night")
@@ -86,8 +87,11 @@ def resource_numbers(frame: pd.DataFrame, source: Source, key: bytes) -> dict[st
     hashed once). Kept in memory for the night only; never written anywhere but the lists."""
     for column in source.columns.values():
         if column.identifies_person and column.name in frame.columns:
-            originals = pd.Series(frame[column.name].astype(str).str.strip().unique())
-            return dict(zip(pseudonymise(originals, key), originals, strict=True))
+            # Plain Python strings (an Arrow-backed array is slow to walk value by value); the
+            # pseudonyms are the ones the protect step reuses (privacy.pseudonyms_of remembers).
+            unique = frame[column.name].astype(str).str.strip().unique()
+            originals = np.asarray(unique, dtype=object).tolist()
+            return dict(zip(pseudonyms_of(originals, key), originals, strict=True))
     return {}
 
 
