@@ -46,3 +46,19 @@ def test_line_numbers_count_blank_lines():
 def test_leaves_what_it_does_not_handle_to_pandas(text):
     fields = text.splitlines()[0].split(";")
     assert arrow_csv.read_plain_csv(text, ";", fields, str.strip, ()) is None
+
+
+def test_dates_as_pandas_reads_them_value_by_value():
+    values = pd.Series(
+        ["03.02.2014", " 1.2.2014", "31.02.2014", "-", "", "29.02.2012", "2014-01-01", "03.02.14"]
+    )
+    parsed = read.parse_dates(values, DIALECT)
+    assert parsed.tolist()[:2] == [pd.Timestamp("2014-02-03"), pd.Timestamp("2014-02-01")]
+    assert parsed[5] == pd.Timestamp("2012-02-29")
+    assert parsed[[2, 3, 4, 6, 7]].isna().all()  # no 31 February, missing, other formats
+    by_pandas = pd.to_datetime(
+        values.str.strip().where(~values.str.strip().isin(["", "-"])),
+        format="%d.%m.%Y",
+        errors="coerce",
+    )
+    pd.testing.assert_series_equal(parsed, by_pandas)
