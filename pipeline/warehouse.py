@@ -146,6 +146,9 @@ def publish(
     con = duckdb.connect(str(tmp_path))
     try:
         con.execute(f"ATTACH {sql_literal(internal_path)} AS internal (READ_ONLY)")
+        # One transaction for the tables and their hundreds of comments: each statement on its
+        # own would be committed (and logged) on its own.
+        con.execute("BEGIN TRANSACTION")
         sqlproject.create_macros(con)
         internal_tables = {
             name
@@ -166,6 +169,7 @@ def publish(
             _comment_table(con, table, spec)
         for name, text in schema.get("macros", {}).items():
             con.execute(f"COMMENT ON MACRO {name} IS {_sql_string(text)}")
+        con.execute("COMMIT")
         con.execute("DETACH internal")
         con.execute("CHECKPOINT")
     except BaseException:
