@@ -357,38 +357,9 @@ def parse_dates(values: pd.Series, dialect: Dialect) -> pd.Series:
     Kept as datetime64 all the way to DuckDB's DATE columns: Python date objects cost a
     conversion at every step (validation, duplicate check, staging), seconds at country scale."""
     text = values.str.strip()
-    text = text.where(~text.isin(MISSING_MARKERS))
-    fast = _dates_written_back(text, dialect.date_format)
-    if fast is None:
-        return pd.to_datetime(text, format=dialect.date_format, errors="coerce")
-    parsed, exact = fast
-    # What Arrow read and writes back exactly as written is that date; the rest (a day without
-    # its leading zero, 31.02, a typo) pandas decides, as it decided every value before.
-    rest = text.notna().to_numpy() & ~exact
-    if rest.any():
-        parsed[rest] = pd.to_datetime(text[rest], format=dialect.date_format, errors="coerce")
-    return parsed
-
-
-def _dates_written_back(text: pd.Series, date_format: str) -> tuple[pd.Series, object] | None:
-    """Arrow's parse of each date (vectorised C++; pandas parses value by value) and whether the
-    date, written back in the same format, is the text itself."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        strings = pa.array(text.array, type=pa.string())  # Arrow-backed text: no copy
-        if isinstance(strings, pa.ChunkedArray):
-            strings = strings.combine_chunks()
-        days = pc.strptime(strings, format=date_format, unit="s", error_is_null=True)
-        exact = pc.fill_null(pc.equal(pc.strftime(days, format=date_format), strings), False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
-        return None
-    dtype = pd.to_datetime(pd.Series(["01.01.2000"]), format="%d.%m.%Y").dtype
-    exact = exact.to_numpy(zero_copy_only=False)
-    parsed = pd.Series(days.to_numpy(zero_copy_only=False), index=text.index).astype(dtype)
-    parsed[~exact] = pd.NaT
-    return parsed, exact
+    return pd.to_datetime(
+        text.where(~text.isin(MISSING_MARKERS)), format=dialect.date_format, errors="coerce"
+    )
 
 
 def _number_wanted(kind: str, decimals: int | None, decimal: str) -> str:
