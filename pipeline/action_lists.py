@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline import alerts, filemodes
-from pipeline.privacy import pseudonymise
+from pipeline.privacy import pseudonyms_of
 from pipeline.profile import Source
 
 log = logging.getLogger("sickleave.night")
@@ -86,8 +87,11 @@ def resource_numbers(frame: pd.DataFrame, source: Source, key: bytes) -> dict[st
     hashed once). Kept in memory for the night only; never written anywhere but the lists."""
     for column in source.columns.values():
         if column.identifies_person and column.name in frame.columns:
-            originals = pd.Series(frame[column.name].astype(str).str.strip().unique())
-            return dict(zip(pseudonymise(originals, key), originals, strict=True))
+            # Plain Python strings (an Arrow-backed array is slow to walk value by value); the
+            # pseudonyms are the ones the protect step reuses (privacy.pseudonyms_of remembers).
+            unique = frame[column.name].astype(str).str.strip().unique()
+            originals = np.asarray(unique, dtype=object).tolist()
+            return dict(zip(pseudonyms_of(originals, key), originals, strict=True))
     return {}
 
 
@@ -144,6 +148,29 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+def list_files(
+    actions: pd.DataFrame, lists: dict[str, pd.DataFrame], numbers: dict[str, str]
+) -> dict[str, bytes]:
+    """Each list's CSV file, the same bytes csv_bytes(list_frame(rows)) gives list by list, made
+    from one formatting of all the night's actions: a country has thousands of leaders, and
+    formatting each one's few rows on its own costs milliseconds a list."""
+    if actions.empty:
+        return {name: csv_bytes(list_frame(rows, numbers)) for name, rows in lists.items()}
+    formatted = list_frame(actions, numbers)
+    text = formatted.to_csv(sep=";", index=False, lineterminator="\r\n")
+    lines = text.split("\r\n")
+    header, body = lines[0], lines[1:-1]  # the text ends with a line break
+    if len(body) != len(formatted):  # a value with a line break: format list by list
+        return {name: csv_bytes(list_frame(rows, numbers)) for name, rows in lists.items()}
+    position = pd.Series(range(len(formatted)), index=formatted.index)
+    return {
+        name: "\r\n".join([header, *(body[i] for i in position.loc[rows.index]), ""]).encode(
+            "utf-8-sig"
+        )
+        for name, rows in lists.items()
+    }
+
+
 def split_lists(actions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Rows per list: each leader's own cases; HR's: cases without a leader and every overdue."""
     lists: dict[str, pd.DataFrame] = {}
@@ -174,9 +201,10 @@ def write_action_lists(
     staging = out_dir.with_name(f".{out_dir.name}.{run_id}.new")
     shutil.rmtree(staging, ignore_errors=True)
     filemodes.make_dir(staging)
-    for name, rows in lists.items():
+    files = list_files(actions, lists, numbers)
+    for name, content in files.items():
         target = staging / ("HR.csv" if name == HR_LIST else file_name(name))
-        filemodes.write_bytes(target, csv_bytes(list_frame(rows, numbers)))
+        filemodes.write_bytes(target, content)
     _swap(staging, out_dir, run_id)
     result = ActionListsResult(
         out_dir,

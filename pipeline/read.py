@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.arrow_csv import read_plain_csv
 from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, WARNING, Finding, line_findings
 from pipeline.profile import Dialect, Limits, Profile, Source
@@ -110,6 +111,14 @@ def read_csv_text(text: str, dialect: Dialect, skip: Collection[str] = ()) -> pd
             "semikolondelt CSV og legg filen inn igjen.",
             rule="wrong_delimiter",
         )
+    fields = first_line.split(dialect.delimiter)
+    fast = read_plain_csv(text, dialect.delimiter, fields, _clean_header, skip)
+    if fast is not None:
+        fast.columns = [_clean_header(c) for c in fast.columns]
+        fast = drop_blank_rows(fast)
+        present = [_clean_header(h) for h in fields]
+        fast.attrs["skipped_headers"] = list(dict.fromkeys(h for h in present if h in skip))
+        return fast
     skipped: list[str] = []
 
     def wanted(header) -> bool:
@@ -173,6 +182,12 @@ def number_lines(frame: pd.DataFrame) -> pd.DataFrame:
     """Index the rows by their line in the file (the header is line 1) and drop blank lines, so a
     finding's line number is the one a person sees in the file, blank lines or not."""
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return drop_blank_rows(frame)
+
+
+def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the rows whose every field is blank (a line of delimiters only), keeping the index
+    (each row's line in the file)."""
     if frame.shape[1] == 0:
         return frame
 
@@ -307,8 +322,8 @@ def identity_number_columns(frame: pd.DataFrame, sample: int = 2000) -> list[str
     for header in frame.columns:
         values = frame[header].astype(str).str.strip()
         values = values[values != ""]
-        if values.empty:
-            continue
+        if values.empty or (values.str.len() == 11).mean() < 0.5:
+            continue  # the length first: most columns are settled without a regular expression
         eleven = values.str.fullmatch(r"\d{11}")
         if eleven.mean() < 0.5:
             continue

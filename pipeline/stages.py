@@ -114,11 +114,14 @@ def load(
         by_source.setdefault(lf.source, []).append(lf)
     with measure("load"):
         frames = {**staging.staging_frames(by_source, profile), **extra_frames}
+    staged_rows = {k: len(v) for k, v in frames.items()}
     plan = load_plan(plan_path) if plan_path else None
     findings = build.load_warehouse(ctx, profile, frames, plan, measure=measure)
+    del frames
+    run_context.release_rows(loaded)  # the rows are in the warehouse now
     log.info(
         "lastet inn: %s rader i staging på %.2f s",
-        {k: len(v) for k, v in frames.items()},
+        staged_rows,
         time.perf_counter() - started,
     )
     return findings

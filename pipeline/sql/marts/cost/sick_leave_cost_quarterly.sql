@@ -20,7 +20,8 @@ SELECT
     q.nav_estimate_kr,
     q.substitute_pay_kr,
     q.booked_refund_kr,
-    -- a quarter hidden for its few persons shows nothing, not even its rolling four quarters
+    -- A masked quarter shows no figures, its rolling four quarters' included (they would let
+    -- one subtract the unmasked quarters and find the masked one's).
     CASE WHEN NOT q.is_masked THEN r.expected_refund_kr END AS expected_refund_r4q_kr,
     CASE WHEN NOT q.is_masked THEN r.booked_refund_kr END AS booked_refund_r4q_kr,
     CASE WHEN NOT q.is_masked THEN r.refund_gap_kr END AS refund_gap_r4q_kr,
