@@ -131,9 +131,6 @@ def publish(
     con = duckdb.connect(str(tmp_path))
     try:
         con.execute(f"ATTACH {sql_literal(internal_path)} AS internal (READ_ONLY)")
-        # One transaction for the tables and their hundreds of comments: each statement on its
-        # own would be committed (and logged) on its own.
-        con.execute("BEGIN TRANSACTION")
         sqlproject.create_macros(con)
         internal_tables = {
             name
