@@ -458,7 +458,9 @@ def test_page_renders_in_a_headless_browser(delivered, tmp_path):
     dom = _chromium(["--dump-dom", url], tmp_path / "profile-dom").stdout.decode("utf-8")
     assert "Gevinstrapport 2. kv. 2014 – Andebu kommune" in dom
     assert 'id="gevinstrapport"' in dom
-    assert dom.count("<svg") == 7
+    # eight charts: the plan's charted indicators and the net cost per quarter against the goal
+    assert dom.count("<svg") == 8
+    assert "Netto kostnad" in dom
 
 
 # --- the swap ---------------------------------------------------------------------------------
