@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import platform
 import shutil
@@ -141,9 +142,37 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, as_of: dt.date, measure=Non
     }
 
 
+class ModelTimes(logging.Handler):
+    """Collects the SQL project's per-model build times (pipeline.sqlproject logs each one at
+    DEBUG level), so the transform can be split: which models take its time, and the cost
+    models' share."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seconds: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        name, seconds = record.args
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+
+def is_cost_model(name: str) -> bool:
+    """The models issue «what sick leave costs» added: core_cost_*, core_accounts_* and the
+    cost marts (pipeline/sql/marts/cost)."""
+    from pipeline import sqlproject
+
+    return name.startswith(("core_cost_", "core_accounts_")) or name in sqlproject.models(
+        ("marts/cost",)
+    )
+
+
 def child_pipeline(target: Path, years: int) -> dict:
     """One measured run in this (fresh) process; the warehouse is new each time (a first night)."""
     stages = Stages()
+    model_times = ModelTimes()
+    sql_log = logging.getLogger("pipeline.sqlproject")
+    sql_log.setLevel(logging.DEBUG)
+    sql_log.addHandler(model_times)
     os.environ.setdefault("SICKLEAVE_PSEUDONYM_KEY", "benchmark-key-not-secret-0123456789abcdef")
     started = time.perf_counter()
     with stages("startup"):
@@ -160,6 +189,7 @@ def child_pipeline(target: Path, years: int) -> dict:
     return {
         "stages": {s: {"wall_s": stages.wall[s], "peak_mib": stages.peak[s]} for s in stages.wall},
         "total": {"wall_s": total, "peak_mib": max(stages.peak.values())},
+        "models": model_times.seconds,
         "rows_loaded": result["rows_loaded"],
         "findings": result["findings"],
     }
@@ -243,6 +273,7 @@ def benchmark(preset: str, years: int, runs: int, naive: bool, root: Path = DATA
     """Measure one preset: the pipeline, the floor and (when asked) the naive baseline."""
     print(f"[{preset}, {years} year(s)] preparing inputs ...", flush=True)
     target = prepare(preset, years, root)
+    load_at_start = os.getloadavg()[0]
     rows = rows_in(target)
     warm = measure_in_child("warm-up", target, years)  # the bytecode and file system caches
     if "did_not_finish" in warm:
@@ -275,6 +306,11 @@ def benchmark(preset: str, years: int, runs: int, naive: bool, root: Path = DATA
             "wall_s": summary([r["total"]["wall_s"] for r in pipeline_runs]),
             "peak_mib": max(r["total"]["peak_mib"] for r in pipeline_runs),
         },
+        "models": {
+            name: statistics.median(r["models"].get(name, 0.0) for r in pipeline_runs)
+            for name in sorted(pipeline_runs[0]["models"])
+        },
+        "cost_models": cost_share(pipeline_runs),
         "floor": {
             "wall_s": summary([r["total"]["wall_s"] for r in floor_runs]),
             "peak_mib": max(r["total"]["peak_mib"] for r in floor_runs),
@@ -283,13 +319,25 @@ def benchmark(preset: str, years: int, runs: int, naive: bool, root: Path = DATA
                 for name in AGRESSO_FILES
             },
         },
-        "machine": machine(),
+        "machine": {**machine(), "load_average_at_start": load_at_start},
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
     }
     if naive:
         print(f"[{preset}, {years} year(s)] naive baseline (at most {NAIVE_TIMEOUT_S} s)")
         result["naive"] = measure_in_child("naive", target, years, timeout=NAIVE_TIMEOUT_S)
     return result
+
+
+def cost_share(pipeline_runs: list[dict]) -> dict:
+    """What the cost models add to the transform: their build time over the rest of the
+    transform's, per run, as the median (and min, max) of the runs."""
+    added, cost_s = [], []
+    for run in pipeline_runs:
+        cost = sum(s for name, s in run["models"].items() if is_cost_model(name))
+        rest = run["stages"]["transform"]["wall_s"] - cost
+        cost_s.append(cost)
+        added.append(100 * cost / rest)
+    return {"wall_s": summary(cost_s), "added_to_transform_pct": summary(added)}
 
 
 def machine() -> dict:
@@ -342,6 +390,14 @@ def table(result: dict) -> str:
         lines.append(f"{'naive':<10} did not finish ({naive.get('did_not_finish')})")
     else:
         lines.append(f"{'naive':<10} not run at this scale")
+    if "cost_models" in result:
+        cost = result["cost_models"]
+        lines.append(
+            f"cost models (in transform): {cost['wall_s']['median']:.2f} s, adding "
+            f"{cost['added_to_transform_pct']['median']:.1f} % to the rest of the transform"
+        )
+        slowest = sorted(result["models"].items(), key=lambda item: -item[1])[:5]
+        lines.append("slowest models: " + ", ".join(f"{n} {s:.2f} s" for n, s in slowest))
     return "\n".join(lines)
 
 

@@ -16,7 +16,9 @@ reads as `(SELECT as_of FROM params)`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -27,6 +29,10 @@ import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 MACROS = SQL_DIR / "macros.sql"
+
+# Each model's build time is logged at DEBUG level (an operator's «which table is slow?»; the
+# benchmark reads these lines to split the transform).
+log = logging.getLogger(__name__)
 
 # Every run parameter the SQL may read from `params`, with its type (one home for both).
 PARAMETERS = {
@@ -98,7 +104,9 @@ def run(con: duckdb.DuckDBPyConnection, *layers: str, only: set[str] | None = No
     Python, or models of layers run before) must exist already."""
     for model in build_order(models(tuple(layers))):
         if only is None or model.name in only:
+            started = time.perf_counter()
             con.execute(model.sql)
+            log.debug("modell %s bygd på %.3f s", model.name, time.perf_counter() - started)
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:

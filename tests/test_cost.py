@@ -152,13 +152,13 @@ def test_two_employments_above_6g_together_share_the_cap(tmp_path):
     refunded = one(
         con,
         "SELECT sum(working_days) FILTER (WHERE employment_id = 1), sum(expected_refund) "
-        "FROM core_cost_pieces WHERE zone = 'refunded'",
+        "FROM core_cost_nav_pieces WHERE zone = 'refunded'",
     )
     assert refunded[0] == 9
     first = 9 * Decimal("0.6") * 600000 / 260
     second = 9 * Decimal("0.4") * 550000 / 260
     assert kr(refunded[1]) == kr((first + second) * ratio)  # 11 392.30 + 7 615.57
-    total = "SELECT DISTINCT total_pay FROM core_cost_pieces WHERE zone = 'refunded'"
+    total = "SELECT DISTINCT total_pay FROM core_cost_nav_pieces WHERE zone = 'refunded'"
     assert one(con, total)[0] == 580000
 
 
@@ -173,7 +173,7 @@ def test_g_changing_on_1_may_inside_a_spell(tmp_path):
         [("P1", "SYK", "2014-04-01", "2014-05-31", None, None)],
     )
     rows = con.execute(
-        "SELECT grunnbelop, sum(working_days), sum(expected_refund) FROM core_cost_pieces "
+        "SELECT grunnbelop, sum(working_days), sum(expected_refund) FROM core_cost_nav_pieces "
         "WHERE zone = 'refunded' GROUP BY grunnbelop ORDER BY grunnbelop"
     ).fetchall()
     day = Decimal(600000) / 260
@@ -228,10 +228,19 @@ def test_unknown_pay_of_another_employment_makes_the_refund_unknown(tmp_path):
         ],
         [("P1", "SYK", "2014-03-03", "2014-04-01", None, "U1")],
     )
+    # 3-18 March is the employer period (16 days): its 12 working days x 0.5 x 600 000 / 260 are
+    # priced; 19 March - 1 April (10 working days) is NAV's and has no known refund.
     known = con.execute(
-        "SELECT zone, bool_and(is_known) FROM core_cost_pieces GROUP BY zone ORDER BY zone"
+        "SELECT zone, bool_and(is_known) FROM core_cost_nav_pieces GROUP BY zone ORDER BY zone"
     ).fetchall()
-    assert known == [("employer", True), ("refunded", False)]
+    assert known == [("refunded", False)]
+    q = con.execute(
+        "SELECT lost_workdays, lost_workdays_known_pay, pay_lost, pay_lost_employer_period, "
+        "expected_refund FROM core_cost_unit_quarter WHERE quarter = '2014K1'"
+    ).fetchone()
+    assert q[0] == Decimal("10.5") and q[1] == 6  # 21 working days in March x 0.5; 12 x 0.5 known
+    assert kr(q[2]) == kr(q[3]) == kr(6 * Decimal(600000) / 260)  # 13 846.15, all employer's
+    assert q[4] == 0
 
 
 def test_no_refund_after_248_refunded_working_days_in_a_chain(tmp_path):
@@ -244,12 +253,13 @@ def test_no_refund_after_248_refunded_working_days_in_a_chain(tmp_path):
     )
     refunded_days, last_day = one(
         con,
-        "SELECT sum(working_days), max(day_to) FROM core_cost_pieces WHERE zone = 'refunded'",
+        "SELECT sum(working_days), max(day_to) FROM core_cost_nav_pieces WHERE zone = 'refunded'",
     )
     assert refunded_days == 248
-    after = one(con, "SELECT min(day_from) FROM core_cost_pieces WHERE zone = 'after_maksdato'")[0]
+    after = "SELECT min(day_from) FROM core_cost_nav_pieces WHERE zone = 'after_maksdato'"
+    after = one(con, after)[0]
     assert after > last_day
-    refund = one(con, "SELECT sum(expected_refund) FROM core_cost_pieces")[0]
+    refund = one(con, "SELECT sum(expected_refund) FROM core_cost_nav_pieces")[0]
     assert kr(refund) == kr(248 * 1000)  # 260 000 / 260 = 1 000 kr a day, fully refunded
 
 
@@ -331,15 +341,14 @@ def test_cost_lost_workdays_are_the_sick_leave_lost_workdays(tmp_path):
         "WHERE c.lost_workdays IS DISTINCT FROM s.lost_workdays",
     )[0]
     assert differing == 0
+    p3 = "(SELECT person_id FROM core_persons WHERE person_key = 'P3')"
+    nav_days = one(con, f"SELECT count(*) FROM core_cost_nav_pieces WHERE person_id = {p3}")[0]
+    assert nav_days == 0  # all the employer's: priced from the lost workdays alone
     short = con.execute(
-        "SELECT quarter, zone, lost_workdays, pay_lost FROM core_cost_pieces "
-        "WHERE person_id = (SELECT person_id FROM core_persons WHERE person_key = 'P3') "
-        "ORDER BY quarter"
+        "SELECT quarter, lost_self + lost_doctor FROM core_lost_pieces "
+        f"WHERE person_id = {p3} ORDER BY quarter"
     ).fetchall()
-    assert [(q, z, float(lost), kr(pay)) for q, z, lost, pay in short] == [
-        ("2014K1", "employer", 0.8, kr(1200)),
-        ("2014K2", "employer", 1.6, kr(2400)),
-    ]
+    assert [(q, float(lost)) for q, lost in short] == [("2014K1", 0.8), ("2014K2", 1.6)]
 
 
 def test_accounts_export_bad_rows_are_findings_and_good_rows_load(tmp_path):
@@ -533,3 +542,20 @@ def test_gevinstrapport_has_a_cost_section_with_net_cost_against_the_goal(tmp_pa
     table = cost_table(section)
     net = next(r for r in table["rows"] if r["is_total"])
     assert net["cells"] == ["37\u00a0590", "666"]
+
+
+def test_social_costs_are_exact_to_the_ore_rounded_half_up(tmp_path):
+    # Årslønn 466 700 kr, one self-certified day (Monday 3 March 2014): pay lost 466 700 / 260
+    # = 1 795.00 kr. Social costs 14.1 % = 253.095 kr, published 253.10 (half up); employer-period
+    # cost = net cost = 1 795 x 1.141 = 2 048.095, published 2 048.10. In floating point, 253.095
+    # is 253.09499…, which rounds to 253.09: the cost is computed in decimals instead.
+    con = build(
+        tmp_path,
+        [("P1", "U1", 100, "2014-01-01", None, 466700)],
+        [("P1", "EGM", "2014-03-03", "2014-03-03", None, None)],
+    )
+    q = municipality(con, "2014K1", "sick_leave_cost_quarterly")
+    assert kr(q["pay_lost_kr"]) == Decimal("1795.00")
+    assert kr(q["social_costs_kr"]) == Decimal("253.10")
+    assert kr(q["employer_period_cost_kr"]) == kr(q["net_cost_kr"]) == Decimal("2048.10")
+

@@ -14,5 +14,5 @@ SELECT
         || '(årslønn for 100 % stilling) i uttrekket fra Agresso.' AS message
 FROM stg_employments AS e
 WHERE e.annual_pay IS NULL
-  AND e.employment_id IN (SELECT employment_id FROM core_cost_pieces)
+  AND e.employment_id IN (SELECT employment_id FROM core_lost_pieces)
 GROUP BY e.source_file;

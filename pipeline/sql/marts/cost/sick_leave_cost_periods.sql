@@ -10,27 +10,32 @@
 -- Booked figures are empty (unknown, not 0) when no accounts were delivered.
 CREATE OR REPLACE TABLE sick_leave_cost_periods AS
 WITH sums AS (
+    -- back to 64-bit decimals (a sum widens to 38 digits; a municipality's year fits easily in
+    -- 18): every figure below is then computed on 64-bit integers, several times faster
     SELECT
         p.period_type,
         p.period,
         c.scope_level,
         c.scope_code,
-        sum(c.lost_workdays) AS lost_workdays,
-        sum(c.lost_workdays_known_pay) AS lost_workdays_known_pay,
-        sum(c.pay_lost) AS pay_lost,
-        sum(c.pay_lost_employer_period) AS pay_lost_employer_period,
-        sum(c.expected_refund) AS expected_refund,
-        sum(c.nav_estimate) AS nav_estimate,
-        sum(c.substitute_pay) AS substitute_pay,
-        sum(c.booked_refund) AS booked_refund
+        CAST(sum(c.lost_workdays) AS DECIMAL(18, 8)) AS lost_workdays,
+        CAST(sum(c.lost_workdays_known_pay) AS DECIMAL(18, 8)) AS lost_workdays_known_pay,
+        CAST(sum(c.pay_lost) AS DECIMAL(18, 6)) AS pay_lost,
+        CAST(sum(c.pay_lost_employer_period) AS DECIMAL(18, 6)) AS pay_lost_employer_period,
+        CAST(sum(c.expected_refund) AS DECIMAL(18, 6)) AS expected_refund,
+        CAST(sum(c.nav_estimate) AS DECIMAL(18, 6)) AS nav_estimate,
+        CAST(sum(c.substitute_pay) AS DECIMAL(18, 6)) AS substitute_pay,
+        CAST(sum(c.booked_refund) AS DECIMAL(18, 6)) AS booked_refund,
+        -- exact sums of pay x rate, rounded once, to the øre they are published in
+        CAST(sum(c.social_costs) AS DECIMAL(18, 2)) AS social_costs,
+        CAST(sum(c.employer_period_cost) AS DECIMAL(18, 2)) AS employer_period_cost,
+        CAST(sum(c.net_cost) AS DECIMAL(18, 2)) AS net_cost
     FROM cost_quarter_sums AS c
     JOIN periods AS p USING (quarter)
     GROUP BY p.period_type, p.period, c.scope_level, c.scope_code
 ),
 settings AS (
     SELECT
-        (employer_tax_pct + pension_pct) / 100 AS social_rate,
-        refund_flag_share_pct / 100 AS flag_share,
+        refund_flag_share_pct * 0.01 AS flag_share,
         (SELECT count(*) > 0 FROM stg_accounts) AS has_accounts
     FROM params
 ),
@@ -49,11 +54,10 @@ figures AS (
         coalesce(s.lost_workdays, 0) AS lost_workdays,
         coalesce(s.lost_workdays_known_pay, 0) AS lost_workdays_known_pay,
         coalesce(s.pay_lost, 0) AS pay_lost,
-        coalesce(s.pay_lost, 0) * t.social_rate AS social_costs,
-        coalesce(s.pay_lost_employer_period, 0) * (1 + t.social_rate) AS employer_period_cost,
+        coalesce(s.social_costs, 0) AS social_costs,
+        coalesce(s.employer_period_cost, 0) AS employer_period_cost,
         coalesce(s.expected_refund, 0) AS expected_refund,
-        coalesce(s.pay_lost, 0) * (1 + t.social_rate) - coalesce(s.expected_refund, 0)
-            AS net_cost,
+        coalesce(s.net_cost, 0) AS net_cost,
         coalesce(s.nav_estimate, 0) AS nav_estimate,
         CASE WHEN t.has_accounts THEN coalesce(s.substitute_pay, 0) END AS substitute_pay,
         CASE WHEN t.has_accounts THEN coalesce(s.booked_refund, 0) END AS booked_refund,
@@ -98,7 +102,7 @@ SELECT
     -- for days before the data with days whose refunds are not booked yet
     CASE WHEN NOT is_unpriced AND is_complete AND booked_refund IS NOT NULL
         AND expected_refund > 0
-        THEN booked_refund < expected_refund * flag_share
+        THEN booked_refund < CAST(expected_refund AS DECIMAL(38, 6)) * flag_share
         ELSE false END AS is_refund_gap_flagged,
     is_masked
 FROM figures;

@@ -1,49 +1,27 @@
--- The cost of each piece of lost work.
+-- The lost work on NAV's days, cut to be priced: the part of the cost that needs more than
+-- lost workdays x Årslønn / 260 (core_cost_unit_quarter prices every lost workday that way, from
+-- core_lost_pieces, and takes from here only what lies past the employer period).
 --
--- Most sick persons never reach NAV's days: every day of theirs is the employer's, and their pay
--- lost is their lost workdays (core_lost_pieces) x Årslønn / 260, nothing more to cut. For the
--- persons with NAV days (core_cost_chains.nav_from) the absence segments of each employment (as
--- for lost workdays: doctor-certified grades first, capped at 100 %) are cut at quarters and
--- sector changes (core_employment_pieces), at the zones of the employer period and maksdato
--- (core_cost_zones), at changes in the person's total pay (core_cost_pay_periods) and at G's
--- yearly change (stg_grunnbelop). Every cut is an interval intersection; working days are two
--- calendar lookups. The two ways give the same lost workdays as core_lost_pieces.
+-- For the persons with NAV days (core_cost_chains.nav_from) the absence segments of each
+-- employment (as for lost workdays: doctor-certified grades first, capped at 100 %) are cut at
+-- quarters and sector changes (core_employment_pieces), at the zones past the employer period
+-- (core_cost_zones: 'refunded' and 'after_maksdato'), at changes in the person's total pay
+-- (core_cost_pay_periods) and at G's yearly change (stg_grunnbelop). Every cut is an interval
+-- intersection; working days are two calendar lookups. Days in employer periods are not cut here:
+-- their pay lost is the rest of the piece's.
 --
 -- pay_lost        = lost workdays x Årslønn / 260 (NULL when the employment's pay is unknown)
 -- expected_refund = in the refunded zone, pay_lost x min(1, 6G / the person's total annual pay),
---                   G in force on those days; 0 in the employer period and after maksdato; NULL
---                   when the total pay or G is unknown.
--- is_known: the piece's pay lost and refund are both known; money is summed over these only and
--- the lost workdays of the others are the uncovered part of pay coverage.
-CREATE OR REPLACE TABLE core_cost_pieces AS
+--                   G in force on those days; 0 after maksdato; NULL when the total pay or G is
+--                   unknown.
+-- is_known: the piece's pay lost and refund are both known; money is summed over known pieces
+-- only, and a piece whose pay is known but whose refund is not leaves the covered part.
+CREATE OR REPLACE TABLE core_cost_nav_pieces AS
 WITH nav_persons AS (
     SELECT DISTINCT person_id FROM core_cost_chains WHERE nav_from IS NOT NULL
 ),
 pay AS (
     SELECT employment_id, annual_pay FROM stg_employments
-),
-employer_only AS (
-    SELECT
-        l.employment_id,
-        l.person_id,
-        l.unit_code,
-        l.sector_code,
-        l.quarter,
-        CAST(NULL AS INTEGER) AS chain_no,
-        'employer' AS zone,
-        CAST(NULL AS DATE) AS day_from,
-        CAST(NULL AS DATE) AS day_to,
-        l.working_days,
-        CAST(l.lost_self + l.lost_doctor AS DECIMAL(18, 8)) AS lost_workdays,
-        y.annual_pay,
-        CAST(NULL AS DECIMAL(18, 4)) AS total_pay,
-        CAST(NULL AS DECIMAL(18, 2)) AS grunnbelop,
-        CAST((l.lost_self + l.lost_doctor) * y.annual_pay / 260 AS DECIMAL(18, 6)) AS pay_lost,
-        CAST(0 AS DECIMAL(18, 6)) AS expected_refund,
-        y.annual_pay IS NOT NULL AS is_known
-    FROM core_lost_pieces AS l
-    JOIN pay AS y USING (employment_id)
-    WHERE l.person_id NOT IN (SELECT person_id FROM nav_persons)
 ),
 cut AS (
     SELECT
@@ -73,6 +51,7 @@ zoned AS (
     FROM cut AS c
     JOIN core_cost_zones AS z
         ON z.person_id = c.person_id AND z.zone_from <= c.cut_to AND z.zone_to >= c.cut_from
+    WHERE z.zone <> 'employer'
 ),
 -- only the refunded days need the person's total pay and G
 paid AS (
@@ -127,8 +106,6 @@ priced AS (
     FROM counted
     WHERE working_days > 0
 )
-SELECT * FROM employer_only
-UNION ALL
 SELECT
     employment_id,
     person_id,
