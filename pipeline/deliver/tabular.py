@@ -96,8 +96,11 @@ def _identifier(name: str) -> str:
 
 
 def _csv_expression(name: str, kind: pa.DataType) -> str:
-    if pa.types.is_decimal(kind):
-        digits = f"regexp_replace(CAST({name} AS VARCHAR), '(\\.\\d\\d*?)0+$', '\\1')"
+    if pa.types.is_decimal(kind) and kind.scale > 0:
+        # the storage's trailing zeros go, one decimal stays (61.80000000 -> 61,8; 61.0 -> 61,0);
+        # string trimming, not a regular expression: a country's marts have millions of values
+        trimmed = f"rtrim(CAST({name} AS VARCHAR), '0')"
+        digits = f"CASE WHEN suffix({trimmed}, '.') THEN {trimmed} || '0' ELSE {trimmed} END"
         return f"replace({digits}, '.', ',')"
     if pa.types.is_floating(kind):
         return f"replace(CAST({name} AS VARCHAR), '.', ',')"
