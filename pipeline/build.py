@@ -61,7 +61,7 @@ def load_warehouse(
     check_report_window(frames["stg_absences"]["from_date"], ctx.as_of)
     tmp = building_path(ctx)
     tmp.unlink(missing_ok=True)
-    con = connect(tmp)
+    con = connect(tmp, config=ctx.duckdb_config)
     try:
         with measure("load"):
             create_parameters(
@@ -101,7 +101,7 @@ def transform_warehouse(
     """Transform: every computation (the SQL project) on the loaded file, then move the whole
     warehouse into place. With a plan, indicator_status and plan_report are built."""
     tmp = building_path(ctx)
-    con = connect(tmp)
+    con = connect(tmp, config=ctx.duckdb_config)
     try:
         with measure("transform"):
             transform(con)

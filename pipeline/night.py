@@ -146,6 +146,7 @@ def run_night(
         as_of or dt.date.today(),
         settings.mask_threshold if mask_threshold is None else mask_threshold,
         settings.municipality_name if municipality_name is None else municipality_name,
+        settings.duckdb_memory_limit,
     )
     check_directories(ctx.raw_dir, ctx.warehouse_dir)
     with one_night_at_a_time(ctx.warehouse_dir):

@@ -78,6 +78,7 @@ class RunContext:
     as_of: dt.date
     mask_threshold: int = 5
     municipality_name: str = "Hele kommunen"
+    duckdb_memory_limit: str = ""  # empty: DuckDB's default
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
@@ -88,6 +89,11 @@ class RunContext:
     @property
     def analytics_path(self) -> Path:
         return self.warehouse_dir / ANALYTICS_DB
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB settings for the connections that build the warehouse."""
+        return {"memory_limit": self.duckdb_memory_limit} if self.duckdb_memory_limit else {}
 
     @property
     def validation_report_path(self) -> Path:

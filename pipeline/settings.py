@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     raw_retention_days: int = Field(default=90, ge=0)
     # The pseudonymisation key itself (SICKLEAVE_PSEUDONYM_KEY), or else the file that holds it
     # (SICKLEAVE_KEY_FILE; default ~/.config/sickleave/pseudonym.key, made on first use).
+    # The most memory DuckDB may hold while it builds the warehouse (e.g. "2GB"); beyond it, it
+    # spills to a temporary folder beside the database. Empty = DuckDB's default (80 % of RAM).
+    duckdb_memory_limit: str = ""
     pseudonym_key: SecretStr = SecretStr("")
     key_file: Path = Field(default_factory=lambda: _config_home() / "sickleave" / "pseudonym.key")
 

@@ -779,3 +779,22 @@ def test_units_let_a_night_write_every_folder_it_writes_and_nothing_of_the_code(
     created = " ".join(step1.replace("\\\n", " ").split())
     for folder in [*night_paths, *prefect_paths[:1], prefect_paths[2]]:
         assert f" {folder} " in created + " ", folder
+
+
+def test_duckdb_memory_limit_setting_reaches_the_build_connections(tmp_path, monkeypatch):
+    # SICKLEAVE_DUCKDB_MEMORY_LIMIT caps what DuckDB holds while the warehouse is built; the
+    # connections that load and transform are opened with it.
+    from pipeline import build, run_context
+    from pipeline.settings import Settings
+
+    monkeypatch.setenv("SICKLEAVE_DUCKDB_MEMORY_LIMIT", "300MB")
+    settings = Settings()
+    ctx = run_context.RunContext(
+        tmp_path, tmp_path, dt.date(2014, 6, 30), duckdb_memory_limit=settings.duckdb_memory_limit
+    )
+    assert ctx.duckdb_config == {"memory_limit": "300MB"}
+    con = build.connect(tmp_path / "x.duckdb", config=ctx.duckdb_config)
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.close()
+    assert limit == "286.1 MiB"  # 300 000 000 bytes
+    assert run_context.RunContext(tmp_path, tmp_path, dt.date(2014, 6, 30)).duckdb_config == {}
