@@ -77,6 +77,7 @@ judged AS (
         ON a.person_id = c.person_id AND a.case_no = c.case_no AND a.milestone_id = m.milestone_id
     LEFT JOIN done AS x
         ON x.person_id = c.person_id AND x.case_no = c.case_no AND x.activity = m.activity
+    -- nothing beyond two weeks ahead is asked about
     WHERE c.case_from + (m.day - 1) <= p.as_of + 14
 )
 SELECT
