@@ -40,31 +40,49 @@ facts AS (
     GROUP BY quarter, unit_code, sector_code
 ),
 scoped AS (
+    -- summed per quarter and scope first: a quarter lies in several periods, and expanding the
+    -- unit-level facts to the periods before summing them up to sectors and the municipality
+    -- would multiply the rows to sum
     SELECT quarter, 'municipality' AS scope_level, 'Alle' AS scope_code, measure, milestone_id,
-        numerator, denominator
+        sum(numerator) AS numerator, sum(denominator) AS denominator
     FROM facts
+    GROUP BY quarter, measure, milestone_id
     UNION ALL
-    SELECT quarter, 'sector', sector_code, measure, milestone_id, numerator, denominator
+    SELECT quarter, 'sector', sector_code, measure, milestone_id, sum(numerator),
+        sum(denominator)
     FROM facts
+    GROUP BY quarter, sector_code, measure, milestone_id
     UNION ALL
-    SELECT quarter, 'unit', unit_code, measure, milestone_id, numerator, denominator FROM facts
+    SELECT quarter, 'unit', unit_code, measure, milestone_id, sum(numerator), sum(denominator)
+    FROM facts
+    GROUP BY quarter, unit_code, measure, milestone_id
+),
+period_keys AS (
+    -- each period as a small number: the sums below are grouped on it rather than on two texts
+    SELECT quarter, dense_rank() OVER (ORDER BY period_type, period) AS period_key
+    FROM periods
+),
+period_names AS (
+    SELECT DISTINCT dense_rank() OVER (ORDER BY period_type, period) AS period_key,
+        period_type, period
+    FROM periods
 ),
 summed AS (
-    SELECT p.period_type, p.period, s.scope_level, s.scope_code, s.measure, s.milestone_id,
+    SELECT k.period_key, s.scope_level, s.scope_code, s.measure, s.milestone_id,
         sum(s.numerator) AS numerator, sum(s.denominator) AS denominator
     FROM scoped AS s
-    JOIN periods AS p USING (quarter)
+    JOIN period_keys AS k USING (quarter)
     GROUP BY ALL
 ),
 sizes AS (
-    SELECT p.period_type, p.period, f.scope_level, f.scope_code, max(f.persons) AS largest
+    SELECT k.period_key, f.scope_level, f.scope_code, max(f.persons) AS largest
     FROM follow_up_scopes AS f
-    JOIN periods AS p USING (quarter)
+    JOIN period_keys AS k USING (quarter)
     GROUP BY ALL
 )
 SELECT
-    s.period_type,
-    s.period,
+    n.period_type,
+    n.period,
     s.scope_level,
     s.scope_code,
     s.measure,
@@ -74,6 +92,7 @@ SELECT
     CASE WHEN NOT masked THEN sick_leave_pct(s.numerator, s.denominator) END AS value,
     masked AS is_masked
 FROM summed AS s
-LEFT JOIN sizes AS z USING (period_type, period, scope_level, scope_code)
+JOIN period_names AS n USING (period_key)
+LEFT JOIN sizes AS z USING (period_key, scope_level, scope_code)
 CROSS JOIN params AS p
 CROSS JOIN LATERAL (SELECT coalesce(z.largest, 0) < p.mask_threshold AS masked) AS x;
