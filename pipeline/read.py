@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.arrow_csv import read_plain_csv
@@ -371,6 +372,21 @@ def _number_wanted(kind: str, decimals: int | None, decimal: str) -> str:
     return f"er ikke et tall på formen {example} med høyst {decimals} desimaler (uten eksponent)"
 
 
+def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's position among the column's distinct values, and those values (missing as "").
+
+    A column of a million rows holds a few hundred dates or percentages: stripping, parsing and
+    judging each distinct value once, then spreading the results back (spread), gives what the
+    whole column would give, its dtype included, in a fraction of the time."""
+    codes, distinct = pd.factorize(values.fillna(""), use_na_sentinel=False)
+    return codes, pd.Series(distinct)
+
+
+def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Results computed per distinct value (distinct_values) as one per row."""
+    return pd.Series(per_distinct.array.take(codes), index=index)
+
+
 def type_columns(
     frame: pd.DataFrame, source: Source, dialect: Dialect, file_name: str
 ) -> tuple[pd.DataFrame, list[Finding]]:
@@ -379,12 +395,14 @@ def type_columns(
     findings: list[Finding] = []
     out = frame.copy()
     for column in source.columns.values():
-        if column.name not in out.columns or column.type == "text":
-            if column.name in out.columns:
-                text = out[column.name].str.strip()
-                out[column.name] = text.where(~text.isin(MISSING_MARKERS), None)
+        if column.name not in out.columns:
             continue
-        text = out[column.name].fillna("").str.strip()
+        codes, distinct = distinct_values(out[column.name])
+        text = distinct.str.strip()
+        if column.type == "text":
+            text = text.where(~text.isin(MISSING_MARKERS), None)
+            out[column.name] = spread(text, codes, out.index)
+            continue
         if column.type == "date":
             parsed = parse_dates(text, dialect)
             example = "dd.mm.åååå" if dialect.date_format == "%d.%m.%Y" else dialect.date_format
@@ -393,16 +411,16 @@ def type_columns(
             decimals = 0 if column.type == "integer" else column.decimals
             parsed = parse_numbers(text, dialect, decimals)
             what = _number_wanted(column.type, decimals, dialect.decimal)
-        bad = parsed.isna() & ~text.isin(MISSING_MARKERS)
+        bad = (parsed.isna() & ~text.isin(MISSING_MARKERS)).to_numpy()[codes]
         findings += line_findings(
             source.name,
             file_name,
-            out.loc[bad, "source_line"].to_numpy(),
+            out["source_line"].to_numpy()[bad],
             column.header,
             ERROR,
             f"{column.type}_unparseable",
             f"Verdien i «{column.header}» {what}. Rett verdien i fagsystemet og eksporter på nytt.",
         )
-        out[column.name] = parsed
+        out[column.name] = spread(parsed, codes, out.index)
         out[f"_{column.name}_invalid"] = bad
     return out, findings
