@@ -46,6 +46,9 @@ class SourceFile:
     frame: pd.DataFrame  # canonical columns, typed; 'source_line' = line number in the file
     findings: list[Finding] = field(default_factory=list)
     dropped_personal_columns: list[str] = field(default_factory=list)
+    # Per typed column, a number per row: equal numbers for equal typed values (missing ones
+    # alike), for finding repeated rows without hashing every value again (validate.py).
+    value_codes: dict[str, np.ndarray] | None = None
 
 
 def decode(raw: bytes, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> tuple[str, str]:
@@ -297,7 +300,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
     frame = raw_frame[keep].rename(columns=header_map)
     frame.insert(0, "source_line", frame.index)  # the line in the file (see number_lines)
     frame = frame.reset_index(drop=True)
-    typed, type_findings = type_columns(frame, source, profile.dialect, path.name)
+    typed, type_findings, value_codes = type_columns(frame, source, profile.dialect, path.name)
     findings.extend(type_findings)
     return SourceFile(
         source=source.name,
@@ -307,6 +310,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         frame=typed,
         findings=findings,
         dropped_personal_columns=dropped,
+        value_codes=value_codes,
     )
 
 
@@ -389,10 +393,12 @@ def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Se
 
 def type_columns(
     frame: pd.DataFrame, source: Source, dialect: Dialect, file_name: str
-) -> tuple[pd.DataFrame, list[Finding]]:
+) -> tuple[pd.DataFrame, list[Finding], dict[str, np.ndarray]]:
     """Type each canonical column by the profile; a value that does not parse becomes missing and
-    gets a finding naming file, line and column (the row itself is judged by validation)."""
+    gets a finding naming file, line and column (the row itself is judged by validation). Also
+    gives each typed column's value codes (SourceFile.value_codes)."""
     findings: list[Finding] = []
+    value_codes: dict[str, np.ndarray] = {}
     out = frame.copy()
     for column in source.columns.values():
         if column.name not in out.columns:
@@ -402,6 +408,7 @@ def type_columns(
         if column.type == "text":
             text = text.where(~text.isin(MISSING_MARKERS), None)
             out[column.name] = spread(text, codes, out.index)
+            value_codes[column.name] = _typed_codes(text, codes)
             continue
         if column.type == "date":
             parsed = parse_dates(text, dialect)
@@ -423,4 +430,11 @@ def type_columns(
         )
         out[column.name] = spread(parsed, codes, out.index)
         out[f"_{column.name}_invalid"] = bad
-    return out, findings
+        value_codes[column.name] = _typed_codes(parsed, codes)
+    return out, findings, value_codes
+
+
+def _typed_codes(per_distinct: pd.Series, codes: np.ndarray) -> np.ndarray:
+    """Each row's typed value as a number (equal values, missing ones alike, equal numbers)."""
+    typed, _ = pd.factorize(per_distinct, use_na_sentinel=False)
+    return typed[codes]
