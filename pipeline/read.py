@@ -326,9 +326,13 @@ def identity_number_columns(frame: pd.DataFrame, sample: int = 2000) -> list[str
     found = []
     for header in frame.columns:
         values = frame[header].astype(str).str.strip()
-        values = values[values != ""]
-        if values.empty or (values.str.len() == 11).mean() < 0.5:
-            continue  # the length first: most columns are settled without a regular expression
+        # The length first, on the whole column without copying it: most columns are settled
+        # without a regular expression.
+        lengths = values.str.len()
+        filled = lengths.ne(0)
+        if not filled.any() or lengths.eq(11).sum() / filled.sum() < 0.5:
+            continue
+        values = values[filled]
         eleven = values.str.fullmatch(r"\d{11}")
         if eleven.mean() < 0.5:
             continue

@@ -106,3 +106,14 @@ def test_persons_hashed_once_for_pseudonyms_and_resource_numbers(tmp_path):
     lf = intake.read_and_validate(path, "absences", PROFILE, KEY, {"2010"})
     assert lf.resource_numbers == {first: "10001"}
     assert lf.frame["person_key"].tolist() == [first]
+
+
+def test_utf8_sequences_found_without_a_regular_expression():
+    from pipeline.rawfile import _UTF8_SEQUENCE, _has_utf8_sequence
+
+    samples = [b"", b"abc", b"\xf8", b"\xc3\xb8", b"a\xc3", b"\xc3a\xb8", b"\xf5\x80", b"\xc2\x80"]
+    samples += [
+        bytes(np.random.default_rng(s).integers(0, 256, 50, dtype=np.uint8)) for s in range(200)
+    ]
+    for sample in samples:
+        assert _has_utf8_sequence(sample) == bool(_UTF8_SEQUENCE.search(sample)), sample
