@@ -136,9 +136,10 @@ def _validate(frame: pd.DataFrame, entries: list[dict], params: dict) -> list[tu
     return out
 
 
-# Expectations that judge each row by its own values in the named columns (without `mostly`,
-# which judges a share of the rows), and aggregates a distinct value cannot change: for these a
-# frame of the distinct values gives the same verdict as the whole file.
+# Expectations that judge each row by its own values in the named columns, and aggregates a
+# repeated value cannot change: for these a frame of the distinct values gives the same verdict
+# as the whole file. Only with the arguments below: `mostly` judges a share of the rows and a
+# `row_condition` reads other columns, so an entry with either sees every row.
 _PER_VALUE = {
     "expect_column_values_to_be_in_set",
     "expect_column_values_to_not_be_in_set",
@@ -152,6 +153,19 @@ _PER_VALUE = {
     "expect_column_pair_values_to_be_equal",
 }
 _SAME_OVER_DISTINCT = {"expect_column_min_to_be_between", "expect_column_max_to_be_between"}
+_PER_VALUE_ARGUMENTS = {
+    "column",
+    "column_A",
+    "column_B",
+    "value_set",
+    "min_value",
+    "max_value",
+    "strict_min",
+    "strict_max",
+    "regex",
+    "or_equal",
+    "ignore_row_if",
+}
 
 
 @dataclass
@@ -170,7 +184,7 @@ class _DistinctValues:
     def of(cls, frame: pd.DataFrame, entries: list[dict]) -> _DistinctValues | None:
         per_value = all(
             e["expectation"] in _PER_VALUE | _SAME_OVER_DISTINCT
-            and "mostly" not in e["kwargs"]
+            and set(e["kwargs"]) <= _PER_VALUE_ARGUMENTS
             and _columns_of([e])
             for e in entries
         )

@@ -117,3 +117,15 @@ def test_utf8_sequences_found_without_a_regular_expression():
     ]
     for sample in samples:
         assert _has_utf8_sequence(sample) == bool(_UTF8_SEQUENCE.search(sample)), sample
+
+
+def test_an_entry_that_judges_a_share_of_the_rows_sees_every_row():
+    frame = pd.DataFrame({"source_line": [2, 3, 4], "absence_code": ["SYK", "SYK", "XYZ"]})
+    per_value = {
+        "expectation": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": "absence_code", "value_set": ["SYK"]},
+        "rule": "r",
+    }
+    assert expectations._DistinctValues.of(frame, [per_value]) is not None
+    share = {**per_value, "kwargs": {**per_value["kwargs"], "mostly": 0.5}}
+    assert expectations._DistinctValues.of(frame, [per_value, share]) is None
