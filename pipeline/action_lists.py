@@ -24,13 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline import alerts, filemodes
-from pipeline.privacy import pseudonyms_of
-from pipeline.profile import Source
 
 log = logging.getLogger("sickleave.night")
 
@@ -80,19 +77,6 @@ class ActionListsResult:
     rows: int
     overdue: int
     messages_sent: int = 0
-
-
-def resource_numbers(frame: pd.DataFrame, source: Source, key: bytes) -> dict[str, str]:
-    """Pseudonym -> the export's own Ressursnr, for the persons of one file (each distinct value
-    hashed once). Kept in memory for the night only; never written anywhere but the lists."""
-    for column in source.columns.values():
-        if column.identifies_person and column.name in frame.columns:
-            # Plain Python strings (an Arrow-backed array is slow to walk value by value); the
-            # pseudonyms are the ones the protect step reuses (privacy.pseudonyms_of remembers).
-            unique = frame[column.name].astype(str).str.strip().unique()
-            originals = np.asarray(unique, dtype=object).tolist()
-            return dict(zip(pseudonyms_of(originals, key), originals, strict=True))
-    return {}
 
 
 def night_resource_numbers(loaded: Iterable) -> dict[str, str]:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.action_lists import KEEPS_RESOURCE_NUMBERS, resource_numbers
+from pipeline.action_lists import KEEPS_RESOURCE_NUMBERS
 from pipeline.discovery import file_digest
 from pipeline.errors import FileRejected
 from pipeline.findings import ERROR, Finding
-from pipeline.privacy import pseudonymise
+from pipeline.privacy import pseudonymise_persons
 from pipeline.profile import Profile
 from pipeline.read import read_source_file
 from pipeline.run_context import LoadedFile, Measure, unmeasured
@@ -44,10 +44,11 @@ def read_and_validate(
         finding = Finding(source_name, path.name, None, exc.column, ERROR, exc.rule, exc.reason)
         return LoadedFile(source_name, path, digest, None, 0, None, [finding], exc.reason)
     with measure("protect"):
-        keeps = source_name in KEEPS_RESOURCE_NUMBERS
-        numbers = resource_numbers(good, source, key) if keeps else None
-        good = protect(good, source, key)
+        good, persons = protect(good, source, key)
         good.insert(0, "source_file", path.name)
+    # Pseudonym -> the export's own Ressursnr, for the night's action lists only; never written
+    # anywhere but the lists (pipeline/action_lists.py).
+    numbers = persons if source_name in KEEPS_RESOURCE_NUMBERS else None
     loaded = LoadedFile(
         source_name, path, digest, sf.encoding, sf.rows_read, good, sf.findings + row_findings
     )
@@ -55,14 +56,16 @@ def read_and_validate(
     return loaded
 
 
-def protect(frame: pd.DataFrame, source, key: bytes) -> pd.DataFrame:
-    """Replace every column that identifies a person by its keyed hash (person_key)."""
-    out = frame.copy()
+def protect(frame: pd.DataFrame, source, key: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Replace every column that identifies a person by its keyed hash (person_key); also give
+    the persons (pseudonym -> resource number), each distinct person hashed once for both."""
+    out, persons = frame, {}
     for column in source.columns.values():
         if column.identifies_person and column.name in out.columns:
-            out["person_key"] = pseudonymise(out[column.name], key)
+            person_key, persons = pseudonymise_persons(out[column.name], key)
             out = out.drop(columns=[column.name])
-    return out
+            out["person_key"] = person_key
+    return out, persons
 
 
 def known_units_from(loaded: list[LoadedFile]) -> set[str]:

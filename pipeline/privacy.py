@@ -119,18 +119,25 @@ def record_night_key(warehouse_dir: Path, night_key: NightKey) -> None:
 
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
-    """Replace each resource number by its keyed hash (hex, 16 bytes).
+    """Replace each resource number by its keyed hash (hex, 16 bytes)."""
+    return pseudonymise_persons(values, key)[0]
 
-    Each distinct value is hashed once per process and key (pseudonym_of): a person appears on
-    many rows and in several files of a night, and the distinct set is what costs time.
+
+def pseudonymise_persons(values: pd.Series, key: bytes) -> tuple[pd.Series, dict[str, str]]:
+    """Each resource number's keyed hash (hex, 16 bytes), and the persons: pseudonym -> the
+    stripped resource number, in the order they first appear.
+
+    Each distinct value is stripped and hashed once (pseudonyms_of remembers them per process
+    and key): a person appears on many rows and in several files of a night, and the distinct
+    set is what costs time.
     """
-    import numpy as np
     import pandas as pd
 
-    codes, uniques = pd.factorize(values.astype(str).str.strip(), sort=False)
-    # As plain Python strings: iterating an Arrow-backed array value by value is slow.
-    digests = pseudonyms_of(np.asarray(uniques, dtype=object), key)
-    return pd.Series(pd.array(digests, dtype="string")[codes], index=values.index)
+    codes, distinct = pd.factorize(values.astype(str), sort=False)
+    originals = pd.Series(distinct).str.strip().tolist()
+    digests = pseudonyms_of(originals, key)
+    keys = pd.Series(pd.array(digests, dtype="string")[codes], index=values.index)
+    return keys, dict(zip(digests, originals, strict=True))
 
 
 # Keyed BLAKE2b takes keys up to this many bytes; a longer one is hashed down to it first.
@@ -158,12 +165,19 @@ def pseudonyms_of(values, key: bytes) -> list[str]:
     if _memo_key[0] != key or len(_memo) > _MEMO_LIMIT:
         _memo.clear()
         _memo_key[0] = key
-    memo, blake2b, hashing_key = _memo, hashlib.blake2b, _blake2b_key(key)
-    out = []
-    for value in values:
-        digest = memo.get(value)
-        if digest is None:
-            digest = blake2b(value.encode("utf-8"), key=hashing_key, digest_size=16).hexdigest()
-            memo[value] = digest
-        out.append(digest)
-    return out
+    memo = _memo
+    known = list(map(memo.get, values))
+    if None not in known:
+        return known
+    # The key block is compressed once and copied for each value (BLAKE2b keyed with the data
+    # given at once is the same hash): a fifth less time per person than keying every call.
+    keyed = hashlib.blake2b(key=_blake2b_key(key), digest_size=16)
+
+    def pseudonym(value: str) -> str:
+        digest = keyed.copy()
+        digest.update(value.encode("utf-8"))
+        return digest.hexdigest()
+
+    new = [value for value, digest in zip(values, known, strict=True) if digest is None]
+    memo.update(zip(new, map(pseudonym, new), strict=True))
+    return list(map(memo.__getitem__, values))

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.arrow_csv import read_plain_csv
@@ -45,6 +46,9 @@ class SourceFile:
     frame: pd.DataFrame  # canonical columns, typed; 'source_line' = line number in the file
     findings: list[Finding] = field(default_factory=list)
     dropped_personal_columns: list[str] = field(default_factory=list)
+    # Per typed column, a number per row: equal numbers for equal typed values (missing ones
+    # alike), for finding repeated rows without hashing every value again (validate.py).
+    value_codes: dict[str, np.ndarray] | None = None
 
 
 def decode(raw: bytes, encodings: tuple[str, ...] = ("utf-8", "cp1252")) -> tuple[str, str]:
@@ -296,7 +300,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
     frame = raw_frame[keep].rename(columns=header_map)
     frame.insert(0, "source_line", frame.index)  # the line in the file (see number_lines)
     frame = frame.reset_index(drop=True)
-    typed, type_findings = type_columns(frame, source, profile.dialect, path.name)
+    typed, type_findings, value_codes = type_columns(frame, source, profile.dialect, path.name)
     findings.extend(type_findings)
     return SourceFile(
         source=source.name,
@@ -306,6 +310,7 @@ def read_source_file(path: Path, source: Source, profile: Profile) -> SourceFile
         frame=typed,
         findings=findings,
         dropped_personal_columns=dropped,
+        value_codes=value_codes,
     )
 
 
@@ -321,9 +326,13 @@ def identity_number_columns(frame: pd.DataFrame, sample: int = 2000) -> list[str
     found = []
     for header in frame.columns:
         values = frame[header].astype(str).str.strip()
-        values = values[values != ""]
-        if values.empty or (values.str.len() == 11).mean() < 0.5:
-            continue  # the length first: most columns are settled without a regular expression
+        # The length first, on the whole column without copying it: most columns are settled
+        # without a regular expression.
+        lengths = values.str.len()
+        filled = lengths.ne(0)
+        if not filled.any() or lengths.eq(11).sum() / filled.sum() < 0.5:
+            continue
+        values = values[filled]
         eleven = values.str.fullmatch(r"\d{11}")
         if eleven.mean() < 0.5:
             continue
@@ -371,20 +380,40 @@ def _number_wanted(kind: str, decimals: int | None, decimal: str) -> str:
     return f"er ikke et tall på formen {example} med høyst {decimals} desimaler (uten eksponent)"
 
 
+def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's position among the column's distinct values, and those values (missing as "").
+
+    A column of a million rows holds a few hundred dates or percentages: stripping, parsing and
+    judging each distinct value once, then spreading the results back (spread), gives what the
+    whole column would give, its dtype included, in a fraction of the time."""
+    codes, distinct = pd.factorize(values.fillna(""), use_na_sentinel=False)
+    return codes, pd.Series(distinct)
+
+
+def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Results computed per distinct value (distinct_values) as one per row."""
+    return pd.Series(per_distinct.array.take(codes), index=index)
+
+
 def type_columns(
     frame: pd.DataFrame, source: Source, dialect: Dialect, file_name: str
-) -> tuple[pd.DataFrame, list[Finding]]:
+) -> tuple[pd.DataFrame, list[Finding], dict[str, np.ndarray]]:
     """Type each canonical column by the profile; a value that does not parse becomes missing and
-    gets a finding naming file, line and column (the row itself is judged by validation)."""
+    gets a finding naming file, line and column (the row itself is judged by validation). Also
+    gives each typed column's value codes (SourceFile.value_codes)."""
     findings: list[Finding] = []
+    value_codes: dict[str, np.ndarray] = {}
     out = frame.copy()
     for column in source.columns.values():
-        if column.name not in out.columns or column.type == "text":
-            if column.name in out.columns:
-                text = out[column.name].str.strip()
-                out[column.name] = text.where(~text.isin(MISSING_MARKERS), None)
+        if column.name not in out.columns:
             continue
-        text = out[column.name].fillna("").str.strip()
+        codes, distinct = distinct_values(out[column.name])
+        text = distinct.str.strip()
+        if column.type == "text":
+            text = text.where(~text.isin(MISSING_MARKERS), None)
+            out[column.name] = spread(text, codes, out.index)
+            value_codes[column.name] = _typed_codes(text, codes)
+            continue
         if column.type == "date":
             parsed = parse_dates(text, dialect)
             example = "dd.mm.åååå" if dialect.date_format == "%d.%m.%Y" else dialect.date_format
@@ -393,16 +422,23 @@ def type_columns(
             decimals = 0 if column.type == "integer" else column.decimals
             parsed = parse_numbers(text, dialect, decimals)
             what = _number_wanted(column.type, decimals, dialect.decimal)
-        bad = parsed.isna() & ~text.isin(MISSING_MARKERS)
+        bad = (parsed.isna() & ~text.isin(MISSING_MARKERS)).to_numpy()[codes]
         findings += line_findings(
             source.name,
             file_name,
-            out.loc[bad, "source_line"].to_numpy(),
+            out["source_line"].to_numpy()[bad],
             column.header,
             ERROR,
             f"{column.type}_unparseable",
             f"Verdien i «{column.header}» {what}. Rett verdien i fagsystemet og eksporter på nytt.",
         )
-        out[column.name] = parsed
+        out[column.name] = spread(parsed, codes, out.index)
         out[f"_{column.name}_invalid"] = bad
-    return out, findings
+        value_codes[column.name] = _typed_codes(parsed, codes)
+    return out, findings, value_codes
+
+
+def _typed_codes(per_distinct: pd.Series, codes: np.ndarray) -> np.ndarray:
+    """Each row's typed value as a number (equal values, missing ones alike, equal numbers)."""
+    typed, _ = pd.factorize(per_distinct, use_na_sentinel=False)
+    return typed[codes]

@@ -8,6 +8,7 @@ an exact repeat of an earlier row (GX's uniqueness flags every copy; we keep the
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.expectations import EARLIEST_PLAUSIBLE_DATE, check_file, check_rows
@@ -73,7 +74,8 @@ def validate_file(
 
     # Repeats first: a million copies of one row are one finding and never reach the suite.
     value_columns = [c for c in df.columns if c != "source_line" and not c.startswith("_")]
-    repeats = df.loc[df.duplicated(subset=value_columns, keep="first") & ~bad, "source_line"]
+    repeated = repeated_rows(df, value_columns, sf.value_codes)
+    repeats = df.loc[repeated & ~bad.to_numpy(), "source_line"]
     quarantine(
         repeats.to_numpy(),
         None,
@@ -90,6 +92,25 @@ def validate_file(
 
     good = df.loc[~bad, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
     return good, findings
+
+
+def repeated_rows(
+    df: pd.DataFrame, columns: list[str], value_codes: dict[str, np.ndarray] | None
+) -> np.ndarray:
+    """Rows whose values in these columns repeat an earlier row's (DataFrame.duplicated with
+    keep="first"), from the reader's value codes when it has them for every column: one number
+    per row instead of hashing every column's values again."""
+    if not columns or not value_codes or any(c not in value_codes for c in columns) or df.empty:
+        return df.duplicated(subset=columns, keep="first").to_numpy()
+    key, size = np.zeros(len(df), dtype=np.int64), 1
+    for column in columns:
+        codes = value_codes[column]
+        count = int(codes.max()) + 1
+        if size * count >= 2**62:  # renumber the combinations seen so far before they overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+            size = int(key.max()) + 1
+        key, size = key * count + codes, size * count
+    return pd.Series(key).duplicated(keep="first").to_numpy()
 
 
 def date_window_failures(df: pd.DataFrame, source, profile: Profile) -> list[tuple]:
