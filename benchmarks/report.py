@@ -204,11 +204,11 @@ def write(readme: Path = README) -> list[str]:
     done = []
     for name, make in TABLES.items():
         pattern = re.compile(
-            rf"(<!-- benchmark:{name} -->\n).*?(\n<!-- /benchmark:{name} -->)", re.DOTALL
+            rf"(<!-- benchmark:{name} -->\n)(?:.*?\n)?(<!-- /benchmark:{name} -->)", re.DOTALL
         )
         if pattern.search(text):
             table = make()
-            text = pattern.sub(lambda m, table=table: m.group(1) + table + m.group(2), text)
+            text = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text)
             done.append(name)
     readme.write_text(text, encoding="utf-8")
     return done
