@@ -20,8 +20,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +29,8 @@ import urllib.request
 from pathlib import Path
 
 import httpx
+
+from benchmarks.region import free_port, stop  # the region benchmark's server helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "small-runs.json"
@@ -84,22 +84,6 @@ def summary(runs: list[dict]) -> dict:
 def run_command(raw: Path, warehouse: Path, force: bool) -> list[str]:
     command = [str(SICKLEAVE), "run", "--raw-dir", str(raw), "--warehouse-dir", str(warehouse)]
     return command + ["--as-of", AS_OF] + (["--force"] if force else [])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def wait_until(check, what: str, timeout: float = 180):
